@@ -1,0 +1,5 @@
+import sys
+
+from dpaguard.cli import main
+
+sys.exit(main())

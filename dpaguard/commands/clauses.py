@@ -1,0 +1,12 @@
+"""`dpaguard clauses`: placeholder until its issue lands (see `issues`)."""
+
+from dpaguard.errors import UsageError
+
+
+def register(sub) -> None:
+    parser = sub.add_parser("clauses", help="(not built yet)")
+    parser.set_defaults(run=run)
+
+
+def run(args) -> int:
+    raise UsageError("'clauses' is not built yet")
