@@ -1,0 +1,1 @@
+"""Components of the dpa-guard Pulumi program: one ComponentResource per file."""
