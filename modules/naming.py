@@ -7,6 +7,8 @@ scope, so the policy pack decides on it instead of deferring on an unknown value
 
 from __future__ import annotations
 
+import uuid
+
 TAG_AGREEMENT = "dpaguard-agreement"
 TAG_STACK = "dpaguard-stack"
 TAG_DATA_CLASS = "dpaguard-data-class"
@@ -79,3 +81,65 @@ def ous_account(prefix: str) -> str:
 
 def ecg_account(prefix: str, shard: int) -> str:
     return f"{prefix}ecg{shard:02d}"
+
+
+# ---------------------------------------------------------------- network (vpn.py)
+
+# Azure requires exactly this name for the subnet a virtual network gateway lives in.
+GATEWAY_SUBNET = "GatewaySubnet"
+PRIVATE_ENDPOINT_SUBNET = "private-endpoints"
+# The zone Azure resolves `<account>.blob.core.windows.net` through for private endpoints.
+BLOB_PRIVATE_DNS_ZONE = "privatelink.blob.core.windows.net"
+
+
+def virtual_network(prefix: str) -> str:
+    return f"vnet-{prefix}"
+
+
+def private_endpoint_nsg(prefix: str) -> str:
+    return f"nsg-{prefix}-{PRIVATE_ENDPOINT_SUBNET}"
+
+
+def vpn_gateway(prefix: str) -> str:
+    return f"vpngw-{prefix}"
+
+
+def vpn_public_ip(prefix: str) -> str:
+    return f"pip-{prefix}-vpngw"
+
+
+def dns_zone_link(prefix: str) -> str:
+    return f"link-{prefix}-vnet"
+
+
+def virtual_network_id(sub: str, rg: str, vnet: str) -> str:
+    return resource_id(sub, rg, "Microsoft.Network/virtualNetworks", vnet)
+
+
+def subnet_id(sub: str, rg: str, vnet: str, subnet: str) -> str:
+    return resource_id(sub, rg, "Microsoft.Network/virtualNetworks/subnets", vnet, subnet)
+
+
+def private_dns_zone_id(sub: str, rg: str, zone: str) -> str:
+    return resource_id(sub, rg, "Microsoft.Network/privateDnsZones", zone)
+
+
+# ------------------------------------------------------------ authorization (roles.py)
+
+# Fixed namespace for every GUID-named object dpa-guard creates (role definitions, role
+# assignments): the same inputs give the same GUID in every run, so a plan never churns names.
+GUID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "dpa-guard")
+
+
+def stable_guid(*parts: str) -> str:
+    return str(uuid.uuid5(GUID_NAMESPACE, "/".join(parts)))
+
+
+def role_definition_id(sub: str, guid: str) -> str:
+    """ARM id of a custom role defined at subscription scope."""
+    return f"{subscription_id(sub)}/providers/Microsoft.Authorization/roleDefinitions/{guid}"
+
+
+def policy_definition_id(guid: str) -> str:
+    """ARM id of a built-in Azure Policy definition."""
+    return f"/providers/Microsoft.Authorization/policyDefinitions/{guid}"

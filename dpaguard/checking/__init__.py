@@ -1,0 +1,1 @@
+"""Offline evaluation of the policy pack, input readers and report formats."""

@@ -1,0 +1,1 @@
+"""Checks run before `dpaguard deploy` touches anything."""

@@ -1,0 +1,165 @@
+"""`dpaguard plan`: run the stack's program offline and describe what it would create.
+
+The plan document (`plan.json`, described by `dpaguard/schemas/plan.schema.json`) holds,
+per resource, the `RegisterResource` request as the SDK sent it, plus the stack outputs
+and the policy register derived from the stack config.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import runpy
+import sys
+import tempfile
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from dpaguard import __version__
+from dpaguard.engine import runner, stackfiles
+from dpaguard.errors import InputError
+
+PLAN_VERSION = 1
+STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    document: dict[str, Any]
+    stack_file: stackfiles.StackFile
+    log: list[tuple[str, str]]
+
+
+def _load_stack_config(root: Path, stack_file: stackfiles.StackFile, project: stackfiles.Project):
+    """Validate before running, so a bad value is reported as `file: key: reason`."""
+    config = _config_module(root)
+    try:
+        return config.load(stackfiles.project_config(stack_file, project), stack_file.name)
+    except config.ConfigError as exc:
+        raise InputError(f"{stack_file.display_path(root)}: {project.name}:{exc.keys}: {exc.message}") from None
+
+
+def _config_module(root: Path):
+    # The program imports `modules` from its own directory, as under the real CLI.
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    from modules import config
+
+    return config
+
+
+def _invokes(cfg) -> dict[str, dict[str, Any]]:
+    """Plausible answers for the invokes a program may make, from the stack's own config."""
+    client = {
+        "clientId": "00000000-0000-0000-0000-000000000000",
+        "objectId": "00000000-0000-0000-0000-000000000000",
+        "subscriptionId": cfg.subscription_id,
+        "tenantId": cfg.tenant_id,
+    }
+    return {
+        "azure-native:authorization:getClientConfig": client,
+        "azuread:index/getClientConfig:getClientConfig": {k: client[k] for k in ("clientId", "objectId", "tenantId")},
+    }
+
+
+def build_plan(root: Path, stack: str) -> PlanResult:
+    root = root.resolve()
+    project = stackfiles.load_project(root)
+    stack_file = stackfiles.load_stack(project, stack)
+    cfg = _load_stack_config(root, stack_file, project)
+    program = root / "__main__.py"
+    if not program.is_file():
+        raise InputError(f"{program}: the Pulumi program is missing")
+    try:
+        run = runner.run_program(
+            lambda: runpy.run_path(str(program), run_name="__main__"),
+            project=project.name,
+            stack=stack,
+            config=stack_file.config,
+            invokes=_invokes(cfg),
+        )
+    except runner.UnknownInvoke as exc:
+        raise InputError(f"{program.name}: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - a failing program is reported in one line
+        detail = str(exc).splitlines()[0] if str(exc) else ""
+        raise InputError(f"{program.name} failed for stack {stack}: {type(exc).__name__}: {detail}") from None
+    document = {
+        "planVersion": PLAN_VERSION,
+        "generator": f"dpaguard {__version__} offline engine (pulumi mocks, preview)",
+        "project": project.name,
+        "stack": stack,
+        "stackFile": stack_file.display_path(root),
+        "preview": True,
+        "resources": [r.to_json() for r in run.resources],
+        "outputs": run.outputs,
+        "register": cfg.policy_register(),
+    }
+    validate_plan(document)
+    return PlanResult(document=document, stack_file=stack_file, log=run.log)
+
+
+@lru_cache(maxsize=1)
+def plan_schema() -> dict[str, Any]:
+    return json.loads(resources.files("dpaguard").joinpath("schemas/plan.schema.json").read_text())
+
+
+def validate_plan(document: dict[str, Any]) -> None:
+    import jsonschema
+
+    errors = sorted(jsonschema.Draft202012Validator(plan_schema()).iter_errors(document), key=lambda e: list(e.path))
+    if errors:
+        first = errors[0]
+        where = "/".join(str(p) for p in first.absolute_path) or "(root)"
+        raise InputError(f"plan does not match plan.schema.json at {where}: {first.message}")
+
+
+def write_json_atomic(path: Path, document: Any) -> None:
+    """Write the whole file or nothing: a crash never leaves half a plan behind."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(document, fh, indent=1, sort_keys=False, ensure_ascii=False)
+            fh.write("\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def render_tree(document: dict[str, Any]) -> str:
+    """A short tree: each component under the stack, with its resources counted by type."""
+    resources_ = [r for r in document["resources"] if r["type"] != STACK_TYPE]
+    by_urn = {r["urn"]: r for r in resources_}
+
+    def component_of(res: dict[str, Any]) -> dict[str, Any] | None:
+        parent = by_urn.get(res.get("parent") or "")
+        while parent is not None and by_urn.get(parent.get("parent") or "") is not None:
+            parent = by_urn[parent["parent"]]
+        return parent
+
+    counts: dict[str, Counter] = {}
+    top: list[dict[str, Any]] = []
+    for res in resources_:
+        owner = component_of(res)
+        if owner is None:
+            top.append(res)
+            counts.setdefault(res["urn"], Counter())
+        else:
+            counts.setdefault(owner["urn"], Counter())[res["type"]] += 1
+    custom = sum(1 for r in resources_ if r["custom"])
+    lines = [f"{document['stack']}: {custom} resources in {len(top)} components (offline preview)"]
+    for i, comp in enumerate(top):
+        last = i == len(top) - 1
+        lines.append(f"{'└─' if last else '├─'} {comp['name']}  {comp['type']}")
+        items = sorted(counts[comp["urn"]].items())
+        for j, (type_, n) in enumerate(items):
+            branch = "   " if last else "│  "
+            lines.append(f"{branch}{'└─' if j == len(items) - 1 else '├─'} {n:>4} × {type_}")
+    return "\n".join(lines)
