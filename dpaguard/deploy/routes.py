@@ -101,7 +101,8 @@ class _Route:
         return self.kind == "forward" and self.via_only(tunnel) and not (self.dead or self.restricted)
 
     def sort_key(self) -> tuple:
-        return (self.net.version, self.net.prefixlen, int(self.net.network_address), self.metric, self.table, self.text)
+        net = self.net
+        return (net.version, net.prefixlen, int(net.network_address), self.metric, self.table, self.text)
 
 
 @dataclass(frozen=True)
@@ -144,12 +145,16 @@ def check_forced_tunnel(
         if not holders:
             return refuse(f"no interface holds an IPv4 address in the VPN pool {vpn_pool}: the VPN is not connected")
         if len(holders) > 1:
-            return refuse(f"interfaces {', '.join(holders)} all hold addresses in {vpn_pool}; name the tunnel with tunnel_interface")
+            return refuse(
+                f"interfaces {', '.join(holders)} all hold addresses in {vpn_pool};"
+                " name the tunnel with tunnel_interface"
+            )
         tunnel = holders[0]
     else:
         tunnel = tunnel_interface
         if tunnel not in links:
-            return refuse(f"no interface {tunnel} (found: {', '.join(sorted(links)) or 'none'}): the VPN is not connected", tunnel)
+            found = ", ".join(sorted(links)) or "none"
+            return refuse(f"no interface {tunnel} (found: {found}): the VPN is not connected", tunnel)
         if tunnel not in holders:
             have = ", ".join(str(a) for a in sorted(links[tunnel].v4)) or "none"
             return refuse(f"{tunnel} holds no IPv4 address in the VPN pool {vpn_pool} (it has: {have})", tunnel)
@@ -175,8 +180,8 @@ def check_forced_tunnel(
     if _subtract([ipaddress.IPv4Network("0.0.0.0/0")], [r.net for r in carried] + list(_NON_PUBLIC[4])):
         shown = ", ".join(str(n) for n in ipaddress.collapse_addresses(r.net for r in carried)) or "nothing"
         return refuse(
-            f"{tunnel} does not carry all IPv4 internet traffic (its live routes in main cover only {shown}); OUS-6.1.c needs"
-            f" the default route or 0.0.0.0/1 + 128.0.0.0/1 via {tunnel}",
+            f"{tunnel} does not carry all IPv4 internet traffic (its live routes in main cover only {shown});"
+            f" OUS-6.1.c needs the default route or 0.0.0.0/1 + 128.0.0.0/1 via {tunnel}",
             tunnel,
             address,
         )
@@ -292,7 +297,8 @@ def _parse_route(i: int, r: Any) -> _Route:
             dead = dead or bool(_flags(hop, hop_where) & _DEAD_FLAGS)
     # A route limited to some sources or a TOS does not catch all traffic.
     src = _opt(r, "src", str, where)
-    restricted = bool(src and src not in ("default", "::/0", "0.0.0.0/0")) or r.get("tos") not in (None, 0, "0", "default")
+    restricted = bool(src and src not in ("default", "::/0", "0.0.0.0/0"))
+    restricted = restricted or r.get("tos") not in (None, 0, "0", "default")
 
     words = [f"route {net}"] if kind == "forward" else [f"{kind_name} route {net}"]
     if src and restricted:
@@ -379,11 +385,17 @@ def _escapes(routes: list[_Route], tunnel: str) -> list[_Escape]:
         if route.kind != "forward" or route.via_only(tunnel):
             continue
         # Lookups happen per family and per table (rules pick the table), longest prefix first.
-        peers = [p for p in routes if p.net.version == route.net.version and p.table == route.table and p.net.overlaps(route.net)]
+        peers = [
+            p for p in routes
+            if p.net.version == route.net.version and p.table == route.table and p.net.overlaps(route.net)
+        ]
+        # Only addresses this route really wins count: any more specific or preferred route beats
+        # it, and if that one leaves the tunnel too it is reported in its own turn. Routes that
+        # catch only some packets (source, TOS) or may be skipped (linkdown) beat nothing.
         shadows = [
             p.net
             for p in peers
-            if (p.kind == "drop" and not p.restricted or p.carries_all(tunnel))
+            if not (p.restricted or p.dead)
             and (p.net != route.net and p.net.subnet_of(route.net) or p.net == route.net and p.metric < route.metric)
         ]
         left = _subtract([route.net], shadows + list(_NON_PUBLIC[route.net.version]))
@@ -416,7 +428,10 @@ def _allow_server_route(escapes: list[_Escape], vpn_server: IPAddress | None) ->
         note = ""
     else:
         allowed, server = [], None
-        note = f"it is one of {len(hosts)} public host routes outside the tunnel, and only one, the VPN server's, may be (name it with vpn_server)"
+        note = (
+            f"it is one of {len(hosts)} public host routes outside the tunnel, and only one,"
+            " the VPN server's, may be (name it with vpn_server)"
+        )
     rest = []
     for e in escapes:
         if e in allowed:

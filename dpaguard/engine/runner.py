@@ -17,7 +17,6 @@ import asyncio
 import contextlib
 import io
 import json
-import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,8 +24,10 @@ from typing import Any
 import pulumi
 from google.protobuf import json_format
 from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import resource as pulumi_resource
 from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime import stack as pulumi_stack
+from pulumi.runtime.proto import source_pb2
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 """The wire sentinel of an unknown value (pulumi.runtime.rpc.UNKNOWN)."""
@@ -132,13 +133,44 @@ class UnknownInvoke(Exception):
         self.token = token
 
 
-class _LogCollector(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.DEBUG)
-        self.records: list[tuple[str, str]] = []
+def _classify(line: str) -> tuple[str, str]:
+    level, sep, message = line.partition(": ")
+    if sep and level in ("debug", "info", "warning", "error"):
+        return level, message
+    return "warning", line
 
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append((record.levelname.lower(), record.getMessage()))
+
+@contextlib.contextmanager
+def _without_source_positions():
+    """The SDK walks the Python stack (with source lines) for every resource to tell the engine
+    where it was declared; a plan does not record source positions, so skip the walk."""
+    original = getattr(pulumi_resource, "_get_stack_trace", None)
+    if original is None:
+        yield
+        return
+    pulumi_resource._get_stack_trace = source_pb2.StackTrace
+    try:
+        yield
+    finally:
+        pulumi_resource._get_stack_trace = original
+
+
+def _drop_aliases(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult | None:
+    if not args.opts.aliases:
+        return None
+    # The SDK turns each alias into URN outputs (Resource.__init__: collapse_alias_to_urn) before
+    # registering, whatever the engine supports; dropping them here is what makes plans cheap.
+    opts = args.opts._copy()
+    opts.aliases = None
+    return pulumi.ResourceTransformationResult(args.props, opts)
+
+
+def _without_aliases(program: Callable[[], Any]) -> Callable[[], Any]:
+    def body() -> Any:
+        pulumi.runtime.register_stack_transformation(_drop_aliases)
+        return program()
+
+    return body
 
 
 def run_program(
@@ -148,22 +180,27 @@ def run_program(
     stack: str,
     config: Mapping[str, Any] | None = None,
     invokes: Mapping[str, Mapping[str, Any]] | None = None,
+    keep_aliases: bool = False,
 ) -> ProgramRun:
     """Run `program` as the body of a stack under the mock engine and return what it registered.
 
     `config` maps full keys (`project:key`) to values; structured values are passed as JSON,
     as the CLI does. Exceptions from the program propagate unchanged.
+
+    Aliases: every azure-native v3 resource carries ~30 aliases to its older type tokens.
+    They tell the engine how to move existing state to a new type; a plan of a stack that
+    does not exist yet has no state to move, so by default they are dropped before
+    registration (bench/plan_scale.py measures what keeping them costs). `aliases` in the
+    plan then records 0; `keep_aliases=True` records what the SDK would send.
     """
     mocks = OfflineMocks(invokes)
     monitor = _RecordingMonitor(mocks)
-    logger = logging.getLogger(f"dpaguard.engine.{stack}")
-    logger.propagate = False
-    collector = _LogCollector()
-    logger.handlers = [collector]
     settings = pulumi_mocks.MockSettings(
         monitor=monitor,
         monitor_features=set(monitor.GetDeploymentInfo(None).supportedFeatures),
-        engine=pulumi_mocks.MockEngine(logger),
+        # No engine: the SDK then prints program log messages to stderr (kept in `log` below)
+        # instead of resolving every debug message's resource URN, a measurable cost per resource.
+        engine=None,
         project=project,
         stack=stack,
         dry_run=True,
@@ -178,11 +215,12 @@ def run_program(
     try:
         asyncio.set_event_loop(loop)
         # The SDK prints unhandled-output warnings to stderr; keep them in the log instead.
-        with contextlib.redirect_stderr(io.StringIO()) as stray:
-            loop.run_until_complete(pulumi_stack.run_in_stack(program))
+        body = program if keep_aliases else _without_aliases(program)
+        with contextlib.redirect_stderr(io.StringIO()) as stray, _without_source_positions():
+            loop.run_until_complete(pulumi_stack.run_in_stack(body))
     finally:
         asyncio.set_event_loop(None)
         loop.close()
         pulumi.runtime.set_all_config({})
-    messages = collector.records + [("warning", line) for line in stray.getvalue().splitlines() if line.strip()]
+    messages = [_classify(line) for line in stray.getvalue().splitlines() if line.strip()]
     return ProgramRun(resources=monitor.recorded, outputs=monitor.stack_outputs, log=messages)
