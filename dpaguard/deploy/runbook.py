@@ -1,0 +1,193 @@
+"""`dpaguard deploy`: the runbook deployment, gate by gate (OUS-6.1.c, OUS-6.1.d, OUS-6.2, OUS-6.b).
+
+Order, stopping at the first refusal, every gate's decision appended to the audit log:
+1. identity: an Entra ID token verified with MFA and the stack's deployer role, or, where the
+   stack allows break-glass, a TOTP code of an enrolled break-glass operator;
+2. tunnel: this machine's routing forces all internet traffic into the VPN and it holds an
+   address in the stack's client pool;
+3. policy: the offline plan passes every mandatory policy (and `pulumi preview` with the pack,
+   when the CLI is here);
+4. deploy: `pulumi up --stack NAME --policy-pack policies --policy-pack-config ... --yes`.
+
+The gates are plain functions over injected inputs (`Environment`), so tests drive each one
+with recorded routes and a stand-in `pulumi`; nothing here has a bypass an operator could use.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dpaguard.errors import InputError, Refused
+
+PULUMI_INSTALL_HINT = "install it from https://www.pulumi.com/docs/install/ (curl -fsSL https://get.pulumi.com | sh)"
+
+
+@dataclass(frozen=True)
+class Credentials:
+    token: str | None = None
+    token_origin: str = ""
+    totp_user: str | None = None
+    totp_code: str | None = None
+    allow_without_mfa: bool = False
+    """Only for non-production stacks; a production stack refuses it (OUS-6.1.d)."""
+
+
+@dataclass
+class Environment:
+    """Everything the gates read from the outside world; tests replace parts of it."""
+
+    jwks: Any
+    """A dpaguard.gate.jwks.JwksSource."""
+    totp_store: Callable[[], Any] | None = None
+    """Opens the TOTP store (needs the operator's key); only called on the break-glass path."""
+    read_routes: Callable[[], tuple[list, list]] | None = None
+    tunnel_interface: str | None = None
+    vpn_server: str | None = None
+    pulumi: str | None = field(default_factory=lambda: shutil.which("pulumi"))
+    run: Callable[[Sequence[str]], int] = lambda argv: subprocess.run(list(argv), check=False).returncode
+
+
+@dataclass(frozen=True)
+class GateResult:
+    gate: str
+    allowed: bool
+    reason: str
+    who: str = ""
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+class Deployment:
+    """One deploy attempt for one stack; `record` appends every gate decision to the audit log."""
+
+    def __init__(self, root: Path, stack: str, cfg, env: Environment, record: Callable[[dict], Any],
+                 out_dir: Path, *, preview_only: bool = False, dry_run: bool = False):
+        self.root, self.stack, self.cfg, self.env = root, stack, cfg, env
+        self.record, self.out_dir = record, out_dir
+        self.preview_only, self.dry_run = preview_only, dry_run
+        self.who = "unknown"
+
+    # ---------------------------------------------------------------- the gates
+
+    def identity(self, creds: Credentials) -> GateResult:
+        from dpaguard.gate.tokens import TokenPolicy, verify_token
+
+        if creds.token:
+            if creds.allow_without_mfa and self.cfg.production:
+                return GateResult("identity", False,
+                                  f"stack {self.stack} is production: a token without MFA is never accepted")
+            policy = TokenPolicy(
+                tenant_id=self.cfg.tenant_id,
+                audience=self.cfg.access.token_audience,
+                require_mfa=not creds.allow_without_mfa,
+                required_roles=frozenset({self.cfg.access.deployer_role}),
+            )
+            decision = verify_token(creds.token, policy, self.env.jwks)
+            self.who = decision.who
+            return GateResult("identity", decision.allowed, decision.reason, decision.who,
+                              {"method": f"entra-token ({creds.token_origin})", "code": str(decision.reason_code)})
+        if creds.totp_user is not None:
+            if not self.cfg.access.break_glass_totp:
+                return GateResult("identity", False,
+                                  f"stack {self.stack} does not allow break-glass TOTP (access.breakGlassTotp)")
+            if self.env.totp_store is None:
+                return GateResult("identity", False, "no TOTP store configured for break-glass")
+            result = self.env.totp_store().verify(creds.totp_user, creds.totp_code or "")
+            self.who = creds.totp_user
+            return GateResult("identity", result.allowed, result.reason, creds.totp_user,
+                              {"method": "break-glass-totp", "code": str(result.reason_code)})
+        return GateResult("identity", False,
+                          "no credentials: give --token (or DPAGUARD_TOKEN, or sign in with az login), "
+                          "or --totp-user/--totp-code where break-glass is allowed")
+
+    def tunnel(self) -> GateResult:
+        from dpaguard.deploy.routes import check_forced_tunnel, read_host_routes
+
+        routes, addrs = (self.env.read_routes or read_host_routes)()
+        verdict = check_forced_tunnel(routes, addrs, tunnel_interface=self.env.tunnel_interface,
+                                      vpn_pool=self.cfg.network.vpn_client_pool, vpn_server=self.env.vpn_server)
+        return GateResult("tunnel", verdict.ok, verdict.reason, self.who,
+                          {"interface": verdict.tunnel_interface, "address": verdict.pool_address})
+
+    def policy(self) -> GateResult:
+        from dpaguard.checking.command import evaluate_plan
+        from dpaguard.engine.plan import build_plan, write_json_atomic
+        from policies.pack import policy_config
+
+        plan = build_plan(self.root, self.stack)
+        write_json_atomic(self.out_dir / "plan.json", plan.document)
+        write_json_atomic(self.policy_config_path, policy_config(plan.document["register"]))
+        evaluation = evaluate_plan(plan.document)
+        if evaluation.mandatory:
+            first = evaluation.mandatory[0]
+            return GateResult("policy", False,
+                              f"{len(evaluation.mandatory)} mandatory policy violation(s), first: "
+                              f"{first.policy} [{', '.join(first.clauses)}] {first.message}", self.who)
+        if self.env.pulumi and not self.dry_run:
+            code = self.env.run(self._pulumi("preview"))
+            if code != 0:
+                return GateResult("policy", False, f"pulumi preview with the policy pack failed (exit {code})", self.who)
+        return GateResult("policy", True, f"offline plan passes all {evaluation.policies} policies "
+                          f"({len(evaluation.advisory)} advisory)", self.who)
+
+    # ---------------------------------------------------------------- running
+
+    @property
+    def policy_config_path(self) -> Path:
+        return self.out_dir / "policy-config.json"
+
+    def _pulumi(self, command: str) -> list[str]:
+        argv = [self.env.pulumi or "pulumi", command, "--stack", self.stack, "--policy-pack", "policies",
+                "--policy-pack-config", str(self.policy_config_path)]
+        return argv + (["--yes"] if command == "up" else [])
+
+    def _log(self, result: GateResult) -> None:
+        self.record({"action": "deploy", "stack": self.stack, "gate": result.gate,
+                     "decision": "allowed" if result.allowed else "refused", "reason": result.reason,
+                     "who": result.who or self.who, **({"detail": result.detail} if result.detail else {})})
+
+    def run(self, creds: Credentials) -> list[str]:
+        """Run the gates; return the command that ran (or would run, on a dry run).
+
+        Raises Refused (exit 1) at the first refusal, InputError (exit 2) when the Pulumi CLI
+        is missing after all gates passed.
+        """
+        for gate in (lambda: self.identity(creds), self.tunnel, self.policy):
+            result = gate()
+            self._log(result)
+            if not result.allowed:
+                raise Refused(f"deploy {self.stack} refused at the {result.gate} gate: {result.reason}")
+        command = self._pulumi("preview" if self.preview_only else "up")
+        if self.dry_run:
+            self._log(GateResult("deploy", True, "dry run: " + " ".join(command), self.who))
+            return command
+        if not self.env.pulumi:
+            self._log(GateResult("deploy", False, "the Pulumi CLI is not installed", self.who))
+            raise InputError(f"all gates passed, but the Pulumi CLI is not installed: {PULUMI_INSTALL_HINT}")
+        code = self.env.run(command)
+        self._log(GateResult("deploy", code == 0, f"{' '.join(command)} exited {code}", self.who))
+        if code != 0:
+            raise Refused(f"pulumi {command[1]} for {self.stack} failed with exit {code}")
+        return command
+
+
+def token_from_environment(audience: str, environ=os.environ) -> tuple[str | None, str]:
+    """DPAGUARD_TOKEN, else `az account get-access-token` when the Azure CLI is signed in."""
+    if environ.get("DPAGUARD_TOKEN"):
+        return environ["DPAGUARD_TOKEN"].strip(), "DPAGUARD_TOKEN"
+    az = shutil.which("az")
+    if not az:
+        return None, ""
+    resource = audience.rstrip("/")
+    try:
+        out = subprocess.run([az, "account", "get-access-token", "--resource", resource, "--query", "accessToken",
+                              "-o", "tsv"], capture_output=True, text=True, timeout=60, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None, ""
+    token = out.stdout.strip()
+    return (token, "az account get-access-token") if out.returncode == 0 and token else (None, "")
