@@ -21,6 +21,7 @@ stores = [
             agreement,
             private_endpoint_subnet_id=vpn.private_endpoint_subnet_id,
             blob_dns_zone_id=vpn.blob_dns_zone_id,
+            private_endpoint_dependencies=vpn.private_endpoint_dependencies,
         ),
     )
     for agreement in cfg.agreements

@@ -143,3 +143,46 @@ def role_definition_id(sub: str, guid: str) -> str:
 def policy_definition_id(guid: str) -> str:
     """ARM id of a built-in Azure Policy definition."""
     return f"/providers/Microsoft.Authorization/policyDefinitions/{guid}"
+
+
+# ------------------------------------------------------- storage and audit (storage.py, audit.py)
+
+def private_endpoint(account: str) -> str:
+    return f"pe-{account}-blob"
+
+
+def private_endpoint_nic(account: str) -> str:
+    return f"{private_endpoint(account)}-nic"
+
+
+def private_endpoint_id(sub: str, rg: str, account: str) -> str:
+    return resource_id(sub, rg, "Microsoft.Network/privateEndpoints", private_endpoint(account))
+
+
+def log_workspace(prefix: str) -> str:
+    return f"log-{prefix}-audit"
+
+
+def log_workspace_id(sub: str, prefix: str) -> str:
+    return resource_id(
+        sub, audit_resource_group(prefix), "Microsoft.OperationalInsights/workspaces", log_workspace(prefix)
+    )
+
+
+def breach_action_group(prefix: str, agreement: str, index: int) -> str:
+    return f"ag-{prefix}-{agreement.lower()}-breach-{index:02d}"
+
+
+def breach_action_group_id(sub: str, prefix: str, agreement: str, index: int) -> str:
+    return resource_id(
+        sub, audit_resource_group(prefix), "Microsoft.Insights/actionGroups",
+        breach_action_group(prefix, agreement, index),
+    )
+
+
+def storage_admin_alert(prefix: str, agreement: str, index: int) -> str:
+    return f"alert-{prefix}-{agreement.lower()}-storage-admin-{index:02d}"
+
+
+def denied_access_alert(prefix: str, agreement: str, index: int) -> str:
+    return f"alert-{prefix}-{agreement.lower()}-denied-access-{index:02d}"
