@@ -1,0 +1,245 @@
+"""MfaAccess: who may reach the data, and how they must sign in (OUS-6.1.a/c/d, OUS-6.2, OUS-7, ECG-7).
+
+Access is granted to Entra ID security groups only, one per controller and data role plus
+one for operators; a person joins a group only once their confidentiality declaration is on
+record. Conditional Access makes every sign-in to the VPN and to Azure management use MFA on
+a compliant (managed) device, from any location, and blocks legacy protocols that cannot do MFA.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_azuread as azuread
+
+from modules import config
+
+DATA_ROLES = ("uploader", "reader")
+"""Roles that touch controller data; operators get none (OUS-6.2)."""
+OPERATOR = "operator"
+
+_GROUP_SUFFIX = {"uploader": "uploaders", "reader": "readers", OPERATOR: "operators"}
+
+# Conditional Access values (Microsoft Graph conditionalAccessPolicy).
+ENABLED = "enabled"
+ALL = "All"
+LEGACY_CLIENT_APP_TYPES = ("exchangeActiveSync", "other")
+
+
+@dataclass(frozen=True)
+class GroupSpec:
+    """One security group: a controller's data role, or the operators."""
+
+    key: str
+    """`<controller>-<role>` or `operators`; used in Pulumi names."""
+    display_name: str
+    description: str
+    controller_id: str | None
+    role: str
+
+
+@dataclass(frozen=True)
+class Membership:
+    """One declared person in one group (OUS-7)."""
+
+    group_key: str
+    object_id: str
+
+
+@dataclass(frozen=True)
+class MfaAccessArgs:
+    """Groups, memberships and Conditional Access settings, derived from validated config."""
+
+    prefix: str
+    """Stack prefix; every group and policy display name starts with it."""
+    groups: tuple[GroupSpec, ...]
+    memberships: tuple[Membership, ...]
+    """Only staff with a signed confidentiality declaration appear here (OUS-7)."""
+    protected_apps: tuple[str, ...]
+    """Application ids that require MFA and a compliant device: the VPN client and Azure management."""
+    break_glass: tuple[str, ...]
+    """Object ids excluded from Conditional Access; nothing and nobody else is."""
+    sign_in_frequency_hours: int
+
+    @classmethod
+    def from_config(cls, cfg: config.StackConfig) -> "MfaAccessArgs":
+        groups: list[GroupSpec] = []
+        for c in cfg.controllers:
+            for role in DATA_ROLES:
+                suffix = _GROUP_SUFFIX[role]
+                groups.append(
+                    GroupSpec(
+                        key=f"{c.id}-{suffix}",
+                        display_name=f"{cfg.prefix}-{c.id}-{suffix}",
+                        description=(
+                            f"{c.agreement} agreement signed {c.signed.isoformat()} by {c.name} ({c.id}): "
+                            f"{suffix} of this controller's data only. Members need a signed "
+                            "confidentiality declaration (OUS-7). Managed by dpa-guard."
+                        ),
+                        controller_id=c.id,
+                        role=role,
+                    )
+                )
+        groups.append(
+            GroupSpec(
+                key="operators",
+                display_name=f"{cfg.prefix}-operators",
+                description=(
+                    f"Operators of the {'/'.join(cfg.agreements)} processing infrastructure: PIM-eligible "
+                    "for read-only management, no data access (OUS-6.2). Managed by dpa-guard."
+                ),
+                controller_id=None,
+                role=OPERATOR,
+            )
+        )
+
+        memberships: list[Membership] = []
+        # OUS-7: `granted_staff` leaves out everyone without a confidentiality declaration.
+        for person in cfg.granted_staff():
+            if person.role == OPERATOR:
+                memberships.append(Membership("operators", person.object_id))
+            for controller_id in person.controllers:
+                memberships.append(Membership(f"{controller_id}-{_GROUP_SUFFIX[person.role]}", person.object_id))
+
+        return cls(
+            prefix=cfg.prefix,
+            groups=tuple(groups),
+            # A controller listed twice for one person is still one membership.
+            memberships=tuple(dict.fromkeys(memberships)),
+            protected_apps=(cfg.vpn.audience, config.AZURE_MANAGEMENT_APP_ID),
+            break_glass=cfg.access.break_glass,
+            sign_in_frequency_hours=cfg.access.sign_in_frequency_hours,
+        )
+
+
+class MfaAccess(pulumi.ComponentResource):
+    """Security groups with their declared members, and the Conditional Access policies."""
+
+    operator_group_id: pulumi.Output[str]
+    controller_group_ids: dict[str, dict[str, pulumi.Output[str]]]
+    """controller id -> data role (`uploader`, `reader`) -> group object id."""
+    group_object_ids: dict[str, pulumi.Output[str]]
+    """Group key (`<controller>-uploaders`, `operators`, ...) -> group object id."""
+    policy_ids: dict[str, pulumi.Output[str]]
+
+    def __init__(self, name: str, args: MfaAccessArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("dpaguard:access:MfaAccess", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+
+        groups: dict[str, azuread.Group] = {}
+        for spec in args.groups:
+            groups[spec.key] = azuread.Group(
+                f"{name}-{spec.key}",
+                display_name=spec.display_name,
+                description=spec.description,
+                # OUS-6.1.a: a plain security group; no mailbox, and not assignable to Entra
+                # directory roles, so membership never carries tenant-admin rights.
+                security_enabled=True,
+                mail_enabled=False,
+                assignable_to_role=False,
+                prevent_duplicate_names=True,
+                opts=child,
+            )
+
+        for m in args.memberships:
+            azuread.GroupMember(
+                f"{name}-{m.group_key}-{m.object_id}",
+                group_object_id=groups[m.group_key].object_id,
+                member_object_id=m.object_id,
+                opts=child,
+            )
+
+        excluded = list(args.break_glass)
+        policies = {
+            # OUS-6.1.c/d: MFA and a managed device for every sign-in to the VPN and Azure
+            # management, from every location: no trusted-network exemption.
+            "mfa-compliant-device": azuread.ConditionalAccessPolicy(
+                f"{name}-mfa-compliant-device",
+                display_name=f"{args.prefix}: require MFA and a compliant device for VPN and Azure management",
+                state=ENABLED,
+                conditions=azuread.ConditionalAccessPolicyConditionsArgs(
+                    client_app_types=["all"],
+                    applications=azuread.ConditionalAccessPolicyConditionsApplicationsArgs(
+                        included_applications=list(args.protected_apps),
+                    ),
+                    users=azuread.ConditionalAccessPolicyConditionsUsersArgs(
+                        included_users=[ALL],
+                        excluded_users=excluded,
+                    ),
+                    locations=azuread.ConditionalAccessPolicyConditionsLocationsArgs(included_locations=[ALL]),
+                ),
+                grant_controls=azuread.ConditionalAccessPolicyGrantControlsArgs(
+                    operator="AND",
+                    built_in_controls=["mfa", "compliantDevice"],
+                ),
+                # OUS-6.1.c: a stolen session stops working after this many hours.
+                session_controls=azuread.ConditionalAccessPolicySessionControlsArgs(
+                    sign_in_frequency=args.sign_in_frequency_hours,
+                    sign_in_frequency_period="hours",
+                    sign_in_frequency_interval="timeBased",
+                ),
+                opts=child,
+            ),
+            # OUS-6.1.d: legacy protocols cannot do MFA, so they would be a way around it.
+            "block-legacy-auth": azuread.ConditionalAccessPolicy(
+                f"{name}-block-legacy-auth",
+                display_name=f"{args.prefix}: block legacy authentication",
+                state=ENABLED,
+                conditions=azuread.ConditionalAccessPolicyConditionsArgs(
+                    client_app_types=list(LEGACY_CLIENT_APP_TYPES),
+                    applications=azuread.ConditionalAccessPolicyConditionsApplicationsArgs(
+                        included_applications=[ALL],
+                    ),
+                    users=azuread.ConditionalAccessPolicyConditionsUsersArgs(
+                        included_users=[ALL],
+                        excluded_users=excluded,
+                    ),
+                    locations=azuread.ConditionalAccessPolicyConditionsLocationsArgs(included_locations=[ALL]),
+                ),
+                grant_controls=azuread.ConditionalAccessPolicyGrantControlsArgs(
+                    operator="OR",
+                    built_in_controls=["block"],
+                ),
+                opts=child,
+            ),
+            # OUS-6.1.d / ECG-7: whoever holds a data or operator role uses MFA in every app,
+            # not only the two above (e.g. the storage data plane reached through other clients).
+            "data-groups-mfa": azuread.ConditionalAccessPolicy(
+                f"{name}-data-groups-mfa",
+                display_name=f"{args.prefix}: require MFA for members of data and operator groups",
+                state=ENABLED,
+                conditions=azuread.ConditionalAccessPolicyConditionsArgs(
+                    client_app_types=["all"],
+                    applications=azuread.ConditionalAccessPolicyConditionsApplicationsArgs(
+                        included_applications=[ALL],
+                    ),
+                    users=azuread.ConditionalAccessPolicyConditionsUsersArgs(
+                        included_groups=[g.object_id for g in groups.values()],
+                        excluded_users=excluded,
+                    ),
+                    locations=azuread.ConditionalAccessPolicyConditionsLocationsArgs(included_locations=[ALL]),
+                ),
+                grant_controls=azuread.ConditionalAccessPolicyGrantControlsArgs(
+                    operator="OR",
+                    built_in_controls=["mfa"],
+                ),
+                opts=child,
+            ),
+        }
+
+        self.group_object_ids = {key: g.object_id for key, g in groups.items()}
+        self.operator_group_id = groups["operators"].object_id
+        self.controller_group_ids = {}
+        for spec in args.groups:
+            if spec.controller_id is not None:
+                self.controller_group_ids.setdefault(spec.controller_id, {})[spec.role] = groups[spec.key].object_id
+        self.policy_ids = {key: p.id for key, p in policies.items()}
+        self.register_outputs(
+            {
+                "operatorGroupId": self.operator_group_id,
+                "controllerGroupIds": self.controller_group_ids,
+                "groupObjectIds": self.group_object_ids,
+                "policyIds": self.policy_ids,
+            }
+        )
