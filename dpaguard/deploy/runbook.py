@@ -112,17 +112,23 @@ class Deployment:
         verdict = check_forced_tunnel(routes, addrs, tunnel_interface=self.env.tunnel_interface,
                                       vpn_pool=self.cfg.network.vpn_client_pool, vpn_server=self.env.vpn_server)
         return GateResult("tunnel", verdict.ok, verdict.reason, self.who,
-                          {"interface": verdict.tunnel_interface, "address": verdict.pool_address})
+                          {"interface": verdict.tunnel_interface,
+                           "address": str(verdict.pool_address) if verdict.pool_address else None})
 
     def policy(self) -> GateResult:
-        from dpaguard.checking.command import evaluate_plan
+        from dpaguard.checking.evaluate import evaluate
+        from dpaguard.checking.inputs import from_plan
+        from dpaguard.checking.pack import load_policies
         from dpaguard.engine.plan import build_plan, write_json_atomic
+
+        policies = load_policies(self.root)
         from policies.pack import policy_config
 
         plan = build_plan(self.root, self.stack)
         write_json_atomic(self.out_dir / "plan.json", plan.document)
         write_json_atomic(self.policy_config_path, policy_config(plan.document["register"]))
-        evaluation = evaluate_plan(plan.document)
+        checked = from_plan(plan.document, name="plan", validate=False)
+        evaluation = evaluate(policies, checked.resources, register=checked.register, stack_urn=checked.stack_urn)
         if evaluation.mandatory:
             first = evaluation.mandatory[0]
             return GateResult("policy", False,
