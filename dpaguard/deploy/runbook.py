@@ -133,7 +133,7 @@ class Deployment:
             first = evaluation.mandatory[0]
             return GateResult("policy", False,
                               f"{len(evaluation.mandatory)} mandatory policy violation(s), first: "
-                              f"{first.policy} [{', '.join(first.clauses)}] {first.message}", self.who)
+                              f"{first.policy}: {first.message}", self.who)
         if self.env.pulumi and not self.dry_run:
             code = self.env.run(self._pulumi("preview"))
             if code != 0:

@@ -185,7 +185,7 @@ def test_policy_gate_refuses_a_stack_that_breaks_a_mandatory_policy(mutated_proj
     assert code == 1, err
     assert err.startswith(f"dpaguard: error: deploy {STACK} refused at the policy gate"), err
     # The added account breaks several clauses; the line counts them and names the first.
-    assert "mandatory policy violation(s), first:" in err and "ousklside" in err, err
+    assert "mandatory policy violation(s), first:" in err and "'side-door'" in err, err
     assert not pulumi_calls.exists()
     assert [(e["gate"], e["decision"]) for e in entries(audit_log)] == [
         ("identity", "allowed"), ("tunnel", "allowed"), ("policy", "refused")]
