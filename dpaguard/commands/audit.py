@@ -40,7 +40,7 @@ def record(args: argparse.Namespace, event: dict) -> dict:
 
 def register(sub) -> None:
     parser = sub.add_parser("audit", help="verify the tamper-evident audit log",
-                            description=__doc__.splitlines()[0])
+                            description="Verify the tamper-evident audit log of gate decisions (OUS-6.b).")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", parser_class=type(parser))
     actions.required = True
     verify = actions.add_parser(

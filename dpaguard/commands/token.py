@@ -17,7 +17,7 @@ _STDIN_LIMIT = (1 << 20) + 1  # past any policy's size cap: the verifier reports
 
 def register(sub) -> None:
     parser = sub.add_parser("token", help="verify Entra ID access tokens (MFA, role, VPN source)",
-                            description=__doc__.splitlines()[0])
+                            description="Verify Entra ID access tokens: is this caller allowed, with MFA, right now?")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", parser_class=type(parser))
     actions.required = True
     verify = actions.add_parser(

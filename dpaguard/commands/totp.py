@@ -21,7 +21,7 @@ from dpaguard.errors import Refused, UsageError
 
 def register(sub) -> None:
     parser = sub.add_parser("totp", help="TOTP second factor: enrol, verify, unlock",
-                            description=__doc__.splitlines()[0])
+                            description="TOTP second factor for break-glass and operators without an Entra session.")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", parser_class=type(parser))
     actions.required = True
 
@@ -66,6 +66,12 @@ def _store(args: argparse.Namespace):
 
 
 def run_enroll(args: argparse.Namespace) -> int:
+    if args.qr:
+        # checked before enrolling: a secret nobody could scan would be a wasted enrolment
+        try:
+            "\u2588\u2580\u2584".encode(sys.stdout.encoding or "ascii")
+        except (UnicodeEncodeError, LookupError):
+            raise UsageError("this terminal cannot show a QR code (needs UTF-8); enrol without --qr") from None
     store = _store(args)
     uri = store.enroll(args.user, replace=args.force)
     record(args, {"action": "totp.enroll", "decision": "done", "reason": "replaced" if args.force else "enrolled",

@@ -18,6 +18,7 @@ with one `O_APPEND` write followed by `fsync`, so processes never interleave or 
 from __future__ import annotations
 
 import datetime
+import fcntl
 import getpass
 import hashlib
 import os
@@ -29,8 +30,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import BinaryIO
-
-import fcntl
 
 from dpaguard.errors import InputError
 from dpaguard.gate._files import fsync_dir
@@ -262,8 +261,11 @@ def _verify(handle: BinaryIO, anchor: tuple[int, str] | None) -> VerifyResult:
         if entry["prev"] != prev:
             if lineno == 1:
                 return fault(Fault.EDITED, "first entry does not chain to the genesis")
-            # this entry is intact, so the one before it was replaced by a re-hashed forgery
-            return fault(Fault.EDITED, f"entry seq {seq} was rewritten: seq {expected} chains to another hash",
+            # both entries hash correctly, so whoever broke the link re-hashed what they changed:
+            # most likely the earlier entry was rewritten (a deletion needs the rest renumbered)
+            return fault(Fault.EDITED,
+                         f"chain breaks after seq {seq}: it was rewritten and re-hashed "
+                         f"(or entries after it were removed and the rest renumbered)",
                          line=lineno - 1)
         prev, seq = entry["hash"], entry["seq"]
         if anchor is not None and seq == anchor[0]:

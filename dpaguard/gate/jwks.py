@@ -17,12 +17,13 @@ import urllib.request
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from dpaguard.errors import InputError
-from dpaguard.gate._strict import b64url_decode, json_loads
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicNumbers
 
 # Explicitly the cryptography backend: python-jose silently falls back to pure-Python `rsa`.
 from jose.backends.cryptography_backend import CryptographyRSAKey
-from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicNumbers
+
+from dpaguard.errors import InputError
+from dpaguard.gate._strict import b64url_decode, json_loads
 
 MIN_REFRESH_INTERVAL = 300.0  # seconds; issue 5: at most one refresh per 5 minutes
 MAX_AGE = 24 * 3600.0  # keys older than this are refreshed on next use (revoked keys drop out)
@@ -199,6 +200,11 @@ class JwksSource:
 
     def get(self, kid: str) -> CryptographyRSAKey | None:
         """The key for `kid`, refreshing first if it is unknown or the keys are old (rate limited)."""
+        # the common case reads without the lock: the dict is replaced whole, never mutated
+        keys, loaded_at = self._keys, self._loaded_at
+        key = keys.get(kid)
+        if key is not None and loaded_at is not None and self._clock() - loaded_at < self._max_age:
+            return key
         with self._lock:
             now = self._clock()
             key = self._keys.get(kid)

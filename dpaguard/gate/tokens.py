@@ -16,15 +16,16 @@ signature holds.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import math
 import re
 import time
 import uuid
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
-from collections.abc import Iterable, Mapping
 
 from dpaguard.gate._strict import b64url_decode, json_loads
 from dpaguard.gate.jwks import KID_PATTERN, JwksError, JwksSource
@@ -39,9 +40,11 @@ ALGORITHM = "RS256"
 MFA_METHODS = frozenset({"mfa", "ngcmfa"})
 # Headers that point at or carry a key: honouring any of them lets the token choose its own
 # verifier (RFC 8725 §3.10). Entra ID access tokens carry none of them.
-KEY_HEADERS = ("jwk", "jku", "x5u", "x5c")
+KEY_HEADERS = frozenset({"jwk", "jku", "x5u", "x5c"})
 # NumericDate beyond 9999-12-31 is an attack or a bug, never a real expiry.
 MAX_NUMERIC_DATE = 253402300799
+SUMMARY_CLAIMS = ("ver", "iss", "tid", "aud", "exp", "iat", "nbf", "amr", "acrs", "roles",
+                  "appid", "azp", "idtyp", "scp")
 DEFAULT_LEEWAY = 60
 MAX_LEEWAY = 300
 DEFAULT_MAX_TOKEN_BYTES = 32 * 1024  # tokens with 200 groups stay well below (overage after that)
@@ -130,28 +133,50 @@ class TokenPolicy:
         if type(self.max_token_bytes) is not int or not 1024 <= self.max_token_bytes <= 1 << 20:
             raise ValueError("max_token_bytes must be 1024..1048576")
 
-    @property
+    @functools.cached_property
     def issuer_v1(self) -> str:
         return f"https://sts.windows.net/{self.tenant_id}/"
 
-    @property
+    @functools.cached_property
     def issuer_v2(self) -> str:
         return f"https://login.microsoftonline.com/{self.tenant_id}/v2.0"
 
 
 @dataclass(frozen=True)
 class Decision:
-    """The gate's answer. Identity fields are filled only once the signature has verified,
-    so a forged token can never put a name into a log."""
+    """The gate's answer. `claims`, and the identity read from them, are filled only once the
+    signature has verified, so a forged token can never put a name into a log."""
 
     allowed: bool
     reason_code: Reason
     reason: str
-    subject: str | None = None
-    oid: str | None = None
-    name: str | None = None
-    upn: str | None = None
     claims: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
+    """The token's claims, read-only; empty unless the signature verified."""
+
+    def _text(self, *names: str) -> str | None:
+        for name in names:
+            value = self.claims.get(name)
+            if type(value) is str and value:
+                return value
+        return None
+
+    @property
+    def subject(self) -> str | None:
+        return self._text("sub")
+
+    @property
+    def oid(self) -> str | None:
+        """The caller's object id: the stable identity to follow up on (OUS-6.b)."""
+        return self._text("oid")
+
+    @property
+    def name(self) -> str | None:
+        return self._text("name")
+
+    @property
+    def upn(self) -> str | None:
+        # v1 tokens carry upn (unique_name for guests), v2 tokens preferred_username
+        return self._text("upn", "preferred_username", "unique_name")
 
     @property
     def who(self) -> str:
@@ -166,8 +191,15 @@ class Decision:
             "oid": self.oid,
             "name": self.name,
             "upn": self.upn,
-            "claims": dict(self.claims),
+            "claims": self.claims_summary(),
         }
+
+    def claims_summary(self) -> dict[str, object]:
+        """The claims a log or a reviewer needs; group lists are reduced to their length."""
+        summary = {name: self.claims[name] for name in SUMMARY_CLAIMS if name in self.claims}
+        if type(self.claims.get("groups")) is list:
+            summary["groups"] = len(self.claims["groups"])
+        return summary
 
 
 class _Deny(Exception):
@@ -206,18 +238,13 @@ def _string(claims: Mapping[str, object], name: str) -> str:
     return value
 
 
-def _string_list(claims: Mapping[str, object], name: str) -> tuple[str, ...]:
+def _string_list(claims: Mapping[str, object], name: str) -> list[str] | tuple[()]:
     value = claims.get(name)
     if value is None and name not in claims:
         return ()
     if type(value) is not list or not all(type(v) is str for v in value):
         raise _Deny(Reason.CLAIM_INVALID, f"claim {name!r} must be a list of strings")
-    return tuple(value)
-
-
-def _optional_string(claims: Mapping[str, object], name: str) -> str | None:
-    value = claims.get(name)
-    return value if type(value) is str else None
+    return value
 
 
 def _source_address(source_ip: object) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -245,72 +272,81 @@ def verify_token(
     now: float | None = None,
 ) -> Decision:
     """Decide whether `token` grants access under `policy`. Never raises for any token content."""
-    verified: dict[str, object] = {}
+    claims: dict[str, object] | None = None
     try:
-        return _verify(token, policy, keys, source_ip, time.time() if now is None else now, verified)
+        claims = _authenticate(token, policy, keys)
+        reason = _decide(claims, policy, source_ip, time.time() if now is None else now)
+        return _decision(True, Reason.ALLOWED, reason, claims)
     except _Deny as deny:
-        return _decision(False, deny.code, deny.reason, verified)
+        return _decision(False, deny.code, deny.reason, claims)
     except Exception as exc:  # noqa: BLE001 - the contract: a rejection, never a crash
-        return _decision(
-            False, Reason.ERROR, f"token could not be processed ({type(exc).__name__})", verified
-        )
+        return _decision(False, Reason.ERROR, f"token could not be processed ({type(exc).__name__})", claims)
 
 
-def _decision(allowed: bool, code: Reason, reason: str, claims: Mapping[str, object]) -> Decision:
-    if not claims:
+def _decision(allowed: bool, code: Reason, reason: str, claims: dict[str, object] | None) -> Decision:
+    if claims is None:
         return Decision(allowed, code, reason)
-    summary = {
-        name: claims[name]
-        for name in ("ver", "iss", "tid", "aud", "exp", "iat", "nbf", "amr", "acrs", "roles",
-                     "appid", "azp", "idtyp", "scp")
-        if name in claims
-    }
-    if "groups" in claims and type(claims["groups"]) is list:
-        summary["groups"] = len(claims["groups"])
-    return Decision(
-        allowed,
-        code,
-        reason,
-        subject=_optional_string(claims, "sub"),
-        oid=_optional_string(claims, "oid"),
-        name=_optional_string(claims, "name"),
-        upn=_optional_string(claims, "upn")
-        or _optional_string(claims, "preferred_username")
-        or _optional_string(claims, "unique_name"),
-        claims=MappingProxyType(summary),
-    )
+    return Decision(allowed, code, reason, MappingProxyType(claims))
 
 
-def _verify(
-    token: object,
-    policy: TokenPolicy,
-    keys: JwksSource,
-    source_ip: object,
-    now: float,
-    verified: dict[str, object],
-) -> Decision:
-    # --- structure, before anything is decoded ------------------------------------------------
-    if not isinstance(token, str):
+# Accepted header segments and the kid they name. Entra signs weeks of tokens with one key, so
+# the same few headers recur; only headers that passed every check are remembered, and the
+# cache is bounded, so hostile headers cost a parse each and can only evict.
+_HEADER_CACHE: dict[bytes, str] = {}
+_HEADER_CACHE_SIZE = 64
+
+
+def _authenticate(token: object, policy: TokenPolicy, keys: JwksSource) -> dict[str, object]:
+    """The claims of a well-formed RS256 token signed by the key its kid names; else _Deny."""
+    if type(token) is not str:
         raise _Deny(Reason.MALFORMED, "token is not a string")
     if len(token) > policy.max_token_bytes:
         raise _Deny(Reason.TOO_LARGE, f"token is longer than {policy.max_token_bytes} bytes")
     if not token.isascii():
         raise _Deny(Reason.MALFORMED, "token contains non-ASCII characters")
-    parts = token.encode("ascii").split(b".")
+    raw = token.encode("ascii")
+    parts = raw.split(b".")
     if len(parts) != 3:
         raise _Deny(Reason.MALFORMED, f"token has {len(parts)} segments, a JWS has 3")
     header_segment, payload_segment, signature_segment = parts
 
-    # --- header: decide the algorithm and the key ourselves ------------------------------------
-    header = _segment_json(header_segment, "header")
+    kid = _HEADER_CACHE.get(header_segment)
+    if kid is None:
+        kid = _check_header(_segment_json(header_segment, "header"))
+        if len(_HEADER_CACHE) >= _HEADER_CACHE_SIZE:
+            _HEADER_CACHE.clear()
+        _HEADER_CACHE[header_segment] = kid
+    if not signature_segment:
+        raise _Deny(Reason.SIGNATURE_MISSING, "token has no signature")
+    try:
+        signature = b64url_decode(signature_segment)
+    except ValueError as exc:
+        raise _Deny(Reason.MALFORMED, f"signature is not base64url: {exc}") from None
+
+    key = keys.get(kid)
+    if key is None:
+        if not keys.loaded:
+            raise _Deny(Reason.KEYS_UNAVAILABLE, f"no signing keys available: {keys.last_error}")
+        raise _Deny(Reason.UNKNOWN_KEY, f"kid {kid!r} is not among the tenant's signing keys")
+    if not key.verify(raw[: len(header_segment) + 1 + len(payload_segment)], signature):
+        raise _Deny(Reason.BAD_SIGNATURE, f"signature does not verify with key {kid!r}")
+
+    claims = _segment_json(payload_segment, "payload")
+    if type(claims) is not dict:
+        raise _Deny(Reason.MALFORMED, "payload is not a JSON object")
+    return claims
+
+
+def _check_header(header: object) -> str:
+    """The kid of an acceptable header; the algorithm and the key are our choice, not the token's."""
     if type(header) is not dict:
         raise _Deny(Reason.MALFORMED, "header is not a JSON object")
     if "crit" in header:
         # RFC 7515 §4.1.11: we understand no extension, so a critical one must fail
         raise _Deny(Reason.CRIT_HEADER, "header has 'crit' extensions; none are supported")
-    for name in KEY_HEADERS:
-        if name in header:
-            raise _Deny(Reason.EMBEDDED_KEY, f"header carries '{name}'; keys come only from the tenant's JWKS")
+    if not KEY_HEADERS.isdisjoint(header):
+        name = min(KEY_HEADERS.intersection(header))
+        raise _Deny(Reason.EMBEDDED_KEY, f"header carries '{name}'; keys come only from the tenant's JWKS")
     alg = header.get("alg")
     if alg != ALGORITHM:
         raise _Deny(Reason.ALG_NOT_ALLOWED, f"alg {_short(alg)} is not allowed; only RS256")
@@ -319,43 +355,27 @@ def _verify(
         raise _Deny(Reason.KID_MISSING, "header has no 'kid'")
     if type(kid) is not str or not KID_PATTERN.fullmatch(kid):
         raise _Deny(Reason.KID_INVALID, f"kid {_short(kid)} is not a key id")
-    if not signature_segment:
-        raise _Deny(Reason.SIGNATURE_MISSING, "token has no signature")
-    try:
-        signature = b64url_decode(signature_segment)
-    except ValueError as exc:
-        raise _Deny(Reason.MALFORMED, f"signature is not base64url: {exc}") from None
+    return kid
 
-    # --- signature: exactly the key the kid names ---------------------------------------------
-    key = keys.get(kid)
-    if key is None:
-        if not keys.loaded:
-            raise _Deny(Reason.KEYS_UNAVAILABLE, f"no signing keys available: {keys.last_error}")
-        raise _Deny(Reason.UNKNOWN_KEY, f"kid {kid!r} is not among the tenant's signing keys")
-    if not key.verify(header_segment + b"." + payload_segment, signature):
-        raise _Deny(Reason.BAD_SIGNATURE, f"signature does not verify with key {kid!r}")
 
-    # --- claims: authentic from here on ---------------------------------------------------------
-    claims = _segment_json(payload_segment, "payload")
-    if type(claims) is not dict:
-        raise _Deny(Reason.MALFORMED, "payload is not a JSON object")
-    verified.update(claims)
-
-    version = _string(claims, "ver")
-    if version not in ("1.0", "2.0"):
-        raise _Deny(Reason.CLAIM_INVALID, f"token version {_short(version)} is neither 1.0 nor 2.0")
-    issuer = _string(claims, "iss")
-    tenant = _string(claims, "tid")
-    audience = _string(claims, "aud")
-    _string(claims, "sub")
-    _string(claims, "oid")
-    expires = _numeric_date(claims, "exp")
-    not_before = _numeric_date(claims, "nbf")
-    issued = _numeric_date(claims, "iat")
-    amr = _string_list(claims, "amr")
-    acrs = _string_list(claims, "acrs")
-    roles = _string_list(claims, "roles")
-    groups = _string_list(claims, "groups")
+def _decide(claims: dict[str, object], policy: TokenPolicy, source_ip: object, now: float) -> str:
+    """Check authentic claims against the policy; the reason it is allowed, or _Deny."""
+    get = claims.get
+    version, issuer, tenant, audience = get("ver"), get("iss"), get("tid"), get("aud")
+    subject, oid = get("sub"), get("oid")
+    expires, not_before, issued = get("exp"), get("nbf"), get("iat")
+    # one combined test for the common case; the precise complaint comes from the slow path
+    if not (
+        type(version) is str and type(issuer) is str and type(tenant) is str and type(audience) is str
+        and type(subject) is str and subject and type(oid) is str and oid
+        and type(expires) is int and type(not_before) is int and type(issued) is int
+        and 0 <= expires <= MAX_NUMERIC_DATE and 0 <= not_before <= MAX_NUMERIC_DATE
+        and 0 <= issued <= MAX_NUMERIC_DATE
+        and (version == "1.0" or version == "2.0")
+    ):
+        _check_claim_types(claims)
+    amr, acrs = _string_list(claims, "amr"), _string_list(claims, "acrs")
+    roles, groups = _string_list(claims, "roles"), _string_list(claims, "groups")
 
     leeway = policy.leeway
     if now >= expires + leeway:
@@ -375,7 +395,6 @@ def _verify(
     if audience != policy.audience:
         raise _Deny(Reason.WRONG_AUDIENCE, f"audience {_short(audience)} is not {policy.audience!r}")
 
-    # --- the decision proper ---------------------------------------------------------------------
     proof = []
     if policy.require_mfa:
         if policy.mfa_auth_context is not None and policy.mfa_auth_context in acrs:
@@ -395,7 +414,8 @@ def _verify(
         held_roles = policy.required_roles.intersection(roles)
         held_groups = policy.required_groups.intersection(groups)
         if not held_roles and not held_groups:
-            overage = isinstance(claims.get("_claim_names"), dict) and "groups" in claims["_claim_names"]
+            names = get("_claim_names")
+            overage = type(names) is dict and "groups" in names
             why = " (groups overage: the token lists no groups; use app roles)" if overage else ""
             raise _Deny(Reason.ROLE_REQUIRED, f"caller holds none of the required roles or groups{why}")
         proof.append("role " + ",".join(sorted(held_roles)) if held_roles else "group " + ",".join(sorted(held_groups)))
@@ -408,5 +428,15 @@ def _verify(
             raise _Deny(Reason.SOURCE_NOT_ALLOWED, f"source {address} is outside the VPN pool {policy.vpn_pool}")
         proof.append(f"source in {policy.vpn_pool}")
 
-    reason = "token valid" + (": " + ", ".join(proof) if proof else "")
-    return _decision(True, Reason.ALLOWED, reason, claims)
+    return "token valid" + (": " + ", ".join(proof) if proof else "")
+
+
+def _check_claim_types(claims: dict[str, object]) -> None:
+    """Raise the precise _Deny for the first required claim that is missing or mistyped."""
+    version = _string(claims, "ver")
+    if version not in ("1.0", "2.0"):
+        raise _Deny(Reason.CLAIM_INVALID, f"token version {_short(version)} is neither 1.0 nor 2.0")
+    for name in ("iss", "tid", "aud", "sub", "oid"):
+        _string(claims, name)
+    for name in ("exp", "nbf", "iat"):
+        _numeric_date(claims, name)

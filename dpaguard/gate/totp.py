@@ -124,7 +124,7 @@ class TotpResult:
     """The time step accepted (on success)."""
     failures: int = 0
     retry_after: float | None = None
-    """Seconds until the next attempt is considered (when throttled)."""
+    """Seconds until the next attempt is considered, if a delay is in force."""
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -301,15 +301,17 @@ class TotpStore:
                 return TotpResult(True, TotpReason.ACCEPTED, "code accepted", user, step=step)
             failures += 1
             entry["failures"] = failures
+            delay = None
             if failures >= self.throttle.max_failures:
                 entry["locked"] = True
             else:
-                entry["locked_until"] = now + self.throttle.delay(failures)
+                delay = self.throttle.delay(failures) or None
+                entry["locked_until"] = now + (delay or 0.0)
             self._save(data)
             if matched:
                 return TotpResult(False, TotpReason.REPLAY, "code already used (or older than the last one used)",
-                                  user, failures=failures)
-            return TotpResult(False, TotpReason.WRONG_CODE, "wrong code", user, failures=failures)
+                                  user, failures=failures, retry_after=delay)
+            return TotpResult(False, TotpReason.WRONG_CODE, "wrong code", user, failures=failures, retry_after=delay)
 
     # --- internals --------------------------------------------------------------------------------
 
