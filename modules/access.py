@@ -18,6 +18,10 @@ from modules import config
 DATA_ROLES = ("uploader", "reader")
 """Roles that touch controller data; operators get none (OUS-6.2)."""
 OPERATOR = "operator"
+ECG_INGEST = "ecg-ingest"
+"""Group key and name suffix of the ECG247 ingest service's write-only group."""
+# Microsoft's first-party app for the storage data plane (Entra sign-ins to blob storage).
+AZURE_STORAGE_APP_ID = "e406a681-f3d4-42a8-90b6-c2b029497af1"
 
 _GROUP_SUFFIX = {"uploader": "uploaders", "reader": "readers", OPERATOR: "operators"}
 
@@ -66,7 +70,9 @@ class MfaAccessArgs:
     def from_config(cls, cfg: config.StackConfig) -> "MfaAccessArgs":
         groups: list[GroupSpec] = []
         for c in cfg.controllers:
-            for role in DATA_ROLES:
+            # ECG data is written by the ECG247 ingest service for every physician (one group,
+            # below); a physician's own group reads only that physician's container (ECG-6).
+            for role in ("reader",) if c.agreement == "ECG" else DATA_ROLES:
                 suffix = _GROUP_SUFFIX[role]
                 groups.append(
                     GroupSpec(
@@ -81,6 +87,20 @@ class MfaAccessArgs:
                         role=role,
                     )
                 )
+        if "ECG" in cfg.agreements:
+            groups.append(
+                GroupSpec(
+                    key=ECG_INGEST,
+                    display_name=f"{cfg.prefix}-{ECG_INGEST}",
+                    description=(
+                        "ECG agreement: the ECG247 ingest service, write-only to the patient-data accounts "
+                        "(no read, no delete). Members need a signed confidentiality declaration (OUS-7). "
+                        "Managed by dpa-guard."
+                    ),
+                    controller_id=None,
+                    role="uploader",
+                )
+            )
         groups.append(
             GroupSpec(
                 key="operators",
@@ -94,13 +114,17 @@ class MfaAccessArgs:
             )
         )
 
+        agreement_of = {c.id: c.agreement for c in cfg.controllers}
         memberships: list[Membership] = []
         # OUS-7: `granted_staff` leaves out everyone without a confidentiality declaration.
         for person in cfg.granted_staff():
             if person.role == OPERATOR:
                 memberships.append(Membership("operators", person.object_id))
             for controller_id in person.controllers:
-                memberships.append(Membership(f"{controller_id}-{_GROUP_SUFFIX[person.role]}", person.object_id))
+                if person.role == "uploader" and agreement_of[controller_id] == "ECG":
+                    memberships.append(Membership(ECG_INGEST, person.object_id))
+                else:
+                    memberships.append(Membership(f"{controller_id}-{_GROUP_SUFFIX[person.role]}", person.object_id))
 
         return cls(
             prefix=cfg.prefix,
@@ -203,19 +227,22 @@ class MfaAccess(pulumi.ComponentResource):
                 ),
                 opts=child,
             ),
-            # OUS-6.1.d / ECG-7: whoever holds a data or operator role uses MFA in every app,
-            # not only the two above (e.g. the storage data plane reached through other clients).
-            "data-groups-mfa": azuread.ConditionalAccessPolicy(
-                f"{name}-data-groups-mfa",
-                display_name=f"{args.prefix}: require MFA for members of data and operator groups",
+            # OUS-6.1.d / ECG-7: every sign-in to the storage data plane uses MFA too, whoever it
+            # is and whatever client it comes through. Controllers' staff on their own (unmanaged
+            # by us) devices can satisfy MFA but not our device compliance, so this asks MFA only.
+            # Targeting the app, not a list of every data group, keeps the policy one size at any
+            # number of controllers.
+            "data-plane-mfa": azuread.ConditionalAccessPolicy(
+                f"{name}-data-plane-mfa",
+                display_name=f"{args.prefix}: require MFA for the storage data plane",
                 state=ENABLED,
                 conditions=azuread.ConditionalAccessPolicyConditionsArgs(
                     client_app_types=["all"],
                     applications=azuread.ConditionalAccessPolicyConditionsApplicationsArgs(
-                        included_applications=[ALL],
+                        included_applications=[AZURE_STORAGE_APP_ID],
                     ),
                     users=azuread.ConditionalAccessPolicyConditionsUsersArgs(
-                        included_groups=[g.object_id for g in groups.values()],
+                        included_users=[ALL],
                         excluded_users=excluded,
                     ),
                     locations=azuread.ConditionalAccessPolicyConditionsLocationsArgs(included_locations=[ALL]),

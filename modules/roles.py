@@ -21,6 +21,9 @@ from pulumi_azure_native import authorization
 
 from modules import config, naming
 
+ECG_INGEST = "ecg-ingest"
+"""Group key of the ECG247 ingest service's uploaders (modules/access.py)."""
+
 BLOBS = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs"
 
 # OUS-6.2: the uploader submits recordings / the ingest service writes patient data; it can
@@ -75,20 +78,23 @@ ALLOWED_RG_LOCATIONS_POLICY = "e765b5de-1225-4ba3-bd56-1ac6695af988"
 
 @dataclass(frozen=True)
 class ContainerGrant:
-    """One data role of one controller at one container."""
+    """One data role of one group at one scope: a controller's container, or (ECG ingest) an account."""
 
     controller_id: str
+    """The controller whose data this is, or `ecg-ingest` for the stack-wide ECG uploader grant."""
     agreement: str
     role: str
     """`uploader` or `reader`."""
     container: str
-    """`data` (recordings / patient data) or `scores` (OUS-4.2)."""
+    """`data` (recordings / patient data), `scores` (OUS-4.2) or `account` (ECG ingest)."""
     scope: str
-    """ARM id of the container."""
+    """ARM id of the container (or, for ECG ingest, of the storage account)."""
     principal_id: pulumi.Input[str]
-    """Object id of the controller's group for this role."""
+    """Object id of the group holding this role."""
     access_ends: dt.date | None
     """Access stops at 00:00 UTC of this day (OUS-8, ECG-11); None: no end recorded (ECG only)."""
+    scope_resource: pulumi.Resource | None = None
+    """The resource that creates `scope`, so the assignment waits for exactly that one."""
 
 
 @dataclass(frozen=True)
@@ -105,8 +111,12 @@ class LeastPrivilegeRolesArgs:
     operator_eligibility_days: int
     """How long the operators' PIM eligibility lasts (time-bound elevation, OUS-6.2)."""
     allowed_locations: tuple[str, ...]
-    depends_on: tuple[pulumi.Resource, ...] = field(default=())
-    """Resources the assignments' scopes belong to (the stores), so scopes exist first."""
+    scope_groups: tuple[pulumi.Resource, ...] = field(default=())
+    """The data resource groups themselves: role definitions and eligibility wait for them.
+
+    Each dependant names exactly the resource it needs, never a whole store component: a
+    dependency on a component is a dependency on all its children, which made a
+    1000-controller plan quadratic (bench/plan_scale.py)."""
 
     @classmethod
     def from_config(
@@ -123,8 +133,13 @@ class LeastPrivilegeRolesArgs:
         controllers = {c.id: c for c in cfg.controllers}
         grants: list[ContainerGrant] = []
         for store in stores:
+            resources_of = getattr(store, "containers", {})
+            # ECG-6 / OUS-6.2: the ECG247 ingest service writes every physician's patient data,
+            # so its one uploader group holds the write-only role on the ECG accounts; the
+            # physicians' own groups read only their own container.
+            data_roles = ("reader",) if store.agreement == "ECG" else ("uploader", "reader")
             containers: list[tuple[str, str, str, tuple[str, ...]]] = [
-                (cid, scope, "data", ("uploader", "reader")) for cid, scope in _items(store.container_ids)
+                (cid, scope, "data", data_roles) for cid, scope in _items(store.container_ids)
             ]
             # OUS-4.2: scores exist only with consent; the controller's readers read them.
             containers += [
@@ -147,6 +162,21 @@ class LeastPrivilegeRolesArgs:
                             scope=scope,
                             principal_id=access.controller_group_ids[cid][role],
                             access_ends=ends,
+                            scope_resource=resources_of.get(scope),
+                        )
+                    )
+            if store.agreement == "ECG" and store.container_ids:
+                for account_id in store.account_ids:
+                    grants.append(
+                        ContainerGrant(
+                            controller_id=ECG_INGEST,
+                            agreement="ECG",
+                            role="uploader",
+                            container="account",
+                            scope=account_id,
+                            principal_id=access.group_object_ids[ECG_INGEST],
+                            access_ends=None,
+                            scope_resource=getattr(store, "accounts", {}).get(account_id),
                         )
                     )
         return cls(
@@ -157,7 +187,7 @@ class LeastPrivilegeRolesArgs:
             operator_group_id=access.operator_group_id,
             operator_eligibility_days=cfg.access.operator_eligibility_days,
             allowed_locations=config.NORWAY_REGIONS,
-            depends_on=tuple(s for s in stores if isinstance(s, pulumi.Resource)),
+            scope_groups=tuple(s.resource_group for s in stores if hasattr(s, "resource_group")),
         )
 
 
@@ -196,21 +226,24 @@ class LeastPrivilegeRoles(pulumi.ComponentResource):
                     )
                 ],
                 # Azure rejects assignable scopes that do not exist yet: the stores create them.
-                opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on)),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.scope_groups)),
             )
             self.role_definition_ids[role] = naming.role_definition_id(sub, guid)
 
         self.assignment_names = {}
         for g in args.grants:
             key = f"{g.controller_id}/{g.role}/{g.container}"
+            if g.container == "account":
+                key += "/" + g.scope.rsplit("/", 1)[-1]
             role_id = self.role_definition_ids[g.role]
             assignment_name = naming.stable_guid(g.scope, role_id, key)
             condition = _time_limit(ROLE_PERMISSIONS[g.role][1], g.access_ends)
             until = f" until {g.access_ends.isoformat()}" if g.access_ends else ""
             # OUS-11: these are the controller's own groups on its own container; nothing here
             # (and no deny assignment anywhere) ever takes that access away before the agreement ends.
+            scope_ready = [g.scope_resource] if g.scope_resource is not None else []
             authorization.RoleAssignment(
-                f"{name}-{g.controller_id}-{g.role}-{g.container}",
+                f"{name}-{key.replace('/', '-')}",
                 role_assignment_name=assignment_name,
                 scope=g.scope,
                 role_definition_id=role_id,
@@ -219,7 +252,7 @@ class LeastPrivilegeRoles(pulumi.ComponentResource):
                 condition=condition,
                 condition_version="2.0" if condition else None,
                 description=f"{g.agreement}: {g.role}s of {g.controller_id}, {g.container} container{until} (OUS-6.2, OUS-8)",
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[definitions[g.role], *args.depends_on]),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[definitions[g.role], *scope_ready]),
             )
             self.assignment_names[key] = assignment_name
 
@@ -242,7 +275,7 @@ class LeastPrivilegeRoles(pulumi.ComponentResource):
                         duration=f"P{args.operator_eligibility_days}D",
                     ),
                 ),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[definitions["operator"], *args.depends_on]),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[definitions["operator"], *args.scope_groups]),
             )
 
         # ECG-6 / ECG-10 / OUS-6.1.b: nothing in the subscription may be created outside Norway.

@@ -278,6 +278,10 @@ class NorwayStorage(pulumi.ComponentResource):
         self.container_ids = {}
         self.scores_container_ids = {}
         self.account_of = {}
+        self.accounts: dict[str, storage.StorageAccount] = {}
+        """Account ARM id -> the account resource."""
+        self.containers: dict[str, storage.BlobContainer] = {}
+        """Container ARM id -> the container resource, for dependants that need exactly one."""
         self.pending_deletion = list(args.pending_deletion)
 
         # OUS-3: this agreement's data in a resource group of its own.
@@ -288,6 +292,7 @@ class NorwayStorage(pulumi.ComponentResource):
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
+        self.resource_group = rg
 
         for account in args.accounts:
             self._account(name, args, account, rg, tags)
@@ -373,6 +378,7 @@ class NorwayStorage(pulumi.ComponentResource):
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[rg]),
         )
+        self.accounts[account_id] = account
 
         p = args.protection
         blob_service = storage.BlobServiceProperties(
@@ -393,7 +399,7 @@ class NorwayStorage(pulumi.ComponentResource):
         )
 
         for c in spec.containers:
-            storage.BlobContainer(
+            container = storage.BlobContainer(
                 f"{name}-{c.name}",
                 account_name=spec.name,
                 resource_group_name=rg_name,
@@ -409,6 +415,7 @@ class NorwayStorage(pulumi.ComponentResource):
             else:
                 self.container_ids[c.controller_id] = cid
                 self.account_of[c.controller_id] = spec.name
+            self.containers[cid] = container
 
         # Azure rejects a policy without rules; an ECG shard no controller hashes to has none.
         if spec.lifecycle:

@@ -2,8 +2,9 @@
 
 `stack(name, edit=None)` returns a `Stack`: the Pulumi config (full `dpa-guard:` keys, as the
 CLI passes it) and the validated `StackConfig`; `edit` may change the raw mapping (keys
-without the namespace) before validation. `run_component(stack, build)` runs `build(cfg)`
-as the body of the stack and returns the `ProgramRun`.
+without the namespace) before validation. `MIXED_STACK` is not shipped: the OUS stack also
+serving two ECG physicians, with one OUS uploader listed for both. `run_component(stack, build)`
+runs `build(cfg)` as the body of the stack and returns the `ProgramRun`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ from modules import config
 ROOT = Path(__file__).resolve().parents[2]
 NAMESPACE = f"{config.PROJECT}:"
 SHIPPED_STACKS = ("ous-kvalitetslab", "ecg247")
+MIXED_STACK = "ous-ecg-mixed"
+# The OUS uploader (Lars Johansen, ahus-mbt) who, in MIXED_STACK, also uploads for both ECG physicians.
+MIXED_UPLOADER = "ac6094dc-5e63-506a-b75e-a49eca9ef960"
 
 
 @dataclass(frozen=True)
@@ -32,9 +36,25 @@ class Stack:
     cfg: config.StackConfig
 
 
+def _add_ecg(raw: dict[str, Any]) -> None:
+    """One stack serving both agreements, so OUS and ECG group rules meet in one plan."""
+    raw["agreements"] = ["OUS", "ECG"]
+    raw["ecg"] = {"sku": "Standard_GZRS", "softDeleteDays": 30, "containerSoftDeleteDays": 30, "accounts": 2}
+    raw["controllers"] += [
+        {"id": f"dr-{who}-oslo", "name": f"Dr. {who.title()}, Oslo legesenter", "agreement": "ECG",
+         "signed": "2024-01-15", "contact": f"{who}@oslo-legesenter.example.no", "retentionDays": 365}
+        for who in ("berg", "moe")
+    ]
+    [uploader] = [s for s in raw["staff"] if s["objectId"] == MIXED_UPLOADER]
+    uploader["controllers"] += ["dr-berg-oslo", "dr-moe-oslo"]
+
+
 def _load(name: str, edit: Callable[[dict[str, Any]], None] | None = None) -> Stack:
-    doc = yaml.safe_load((ROOT / "stacks" / f"Pulumi.{name}.yaml").read_text())["config"]
+    base = "ous-kvalitetslab" if name == MIXED_STACK else name
+    doc = yaml.safe_load((ROOT / "stacks" / f"Pulumi.{base}.yaml").read_text())["config"]
     raw = {k[len(NAMESPACE):]: copy.deepcopy(v) for k, v in doc.items() if k.startswith(NAMESPACE)}
+    if name == MIXED_STACK:
+        _add_ecg(raw)
     if edit is not None:
         edit(raw)
     return Stack(name=name, pulumi_config={NAMESPACE + k: v for k, v in raw.items()}, cfg=config.load(raw, name))

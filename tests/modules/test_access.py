@@ -1,5 +1,7 @@
-"""MfaAccess under the offline engine: groups per controller and role, declared members only (OUS-7),
-Conditional Access with MFA and a compliant device everywhere (OUS-6.1.a/c/d, OUS-6.2, ECG-7)."""
+"""MfaAccess under the offline engine: groups per controller and role (ECG physicians: readers only,
+plus one stack-wide ECG ingest group), declared members only (OUS-7), Conditional Access with MFA
+and a compliant device for the VPN and management, MFA on the storage data plane (OUS-6.1.a/c/d,
+OUS-6.2, ECG-6, ECG-7)."""
 
 from __future__ import annotations
 
@@ -7,8 +9,9 @@ import pytest
 
 from modules import config
 from modules.access import MfaAccess, MfaAccessArgs
+from tests.modules.conftest import MIXED_STACK, MIXED_UPLOADER
 
-STACKS = ("ous-kvalitetslab", "ecg247")
+STACKS = ("ous-kvalitetslab", "ecg247", MIXED_STACK)
 
 GROUP = "azuread:index/group:Group"
 MEMBER = "azuread:index/groupMember:GroupMember"
@@ -16,6 +19,9 @@ POLICY = "azuread:index/conditionalAccessPolicy:ConditionalAccessPolicy"
 COMPONENT = "dpaguard:access:MfaAccess"
 
 SUFFIX = {"uploader": "uploaders", "reader": "readers"}
+# Written out, not imported: a typo in the module must fail here (Microsoft's Azure Storage app).
+AZURE_STORAGE_APP_ID = "e406a681-f3d4-42a8-90b6-c2b029497af1"
+INGEST = "ecg-ingest"
 # Ingrid Berg in the OUS stack has no confidentiality declaration on record.
 UNDECLARED_OUS_READER = "b1af9a00-ed3c-56d4-9125-e94f110733d4"
 
@@ -49,7 +55,18 @@ def memberships(run):
     return pairs
 
 
+def data_roles(controller):
+    """ECG physicians' groups only read; the ECG247 ingest group writes for all of them."""
+    return ("reader",) if controller.agreement == "ECG" else ("uploader", "reader")
+
+
+def expected_group_keys(cfg):
+    keys = {f"{c.id}-{SUFFIX[role]}" for c in cfg.controllers for role in data_roles(c)}
+    return keys | {"operators"} | ({INGEST} if "ECG" in cfg.agreements else set())
+
+
 def expected_memberships(cfg):
+    agreement = {c.id: c.agreement for c in cfg.controllers}
     pairs = set()
     for s in cfg.staff:
         if s.declaration is None:
@@ -57,7 +74,10 @@ def expected_memberships(cfg):
         if s.role == "operator":
             pairs.add((f"{cfg.prefix}-operators", s.object_id))
         for c in s.controllers:
-            pairs.add((f"{cfg.prefix}-{c}-{SUFFIX[s.role]}", s.object_id))
+            if s.role == "uploader" and agreement[c] == "ECG":
+                pairs.add((f"{cfg.prefix}-{INGEST}", s.object_id))
+            else:
+                pairs.add((f"{cfg.prefix}-{c}-{SUFFIX[s.role]}", s.object_id))
     return pairs
 
 
@@ -71,9 +91,33 @@ def test_children_of_the_component_with_derived_names(planned):
 def test_one_group_per_controller_and_data_role_plus_operators(planned):
     cfg, run, _ = planned
     names = {r.inputs["displayName"] for r in run.of_type(GROUP)}
-    expected = {f"{cfg.prefix}-{c.id}-{suffix}" for c in cfg.controllers for suffix in ("uploaders", "readers")}
-    assert names == expected | {f"{cfg.prefix}-operators"}
+    assert names == {f"{cfg.prefix}-{key}" for key in expected_group_keys(cfg)}
+    assert {r.name for r in run.of_type(GROUP)} == {f"access-{key}" for key in expected_group_keys(cfg)}
     assert len(run.of_type(GROUP)) == len(names)
+
+
+def test_ecg_physicians_get_a_readers_group_only(planned):
+    cfg, run, _ = planned
+    names = {r.inputs["displayName"]: r.urn for r in run.of_type(GROUP)}
+    for c in cfg.controllers_of("ECG"):
+        assert f"{cfg.prefix}-{c.id}-readers" in names, c.id
+        assert f"{cfg.prefix}-{c.id}-uploaders" not in names, \
+            f"{names.get(f'{cfg.prefix}-{c.id}-uploaders')}: ECG data is written by the ingest group"
+
+
+def test_one_ingest_group_exactly_when_the_stack_serves_ecg(planned):
+    cfg, run, access = planned
+    ingest = [g for g in run.of_type(GROUP) if g.inputs["displayName"] == f"{cfg.prefix}-{INGEST}"]
+    if "ECG" not in cfg.agreements:
+        assert not ingest, [g.urn for g in ingest]
+        assert INGEST not in access.group_object_ids
+        return
+    [g] = ingest
+    assert g.name == f"access-{INGEST}", g.urn
+    [spec] = [spec for spec in MfaAccessArgs.from_config(cfg).groups if spec.key == INGEST]
+    assert (spec.role, spec.controller_id) == ("uploader", None), g.urn
+    assert "ECG" in g.inputs["description"] and "ingest" in g.inputs["description"], g.urn
+    assert "OUS-7" in g.inputs["description"], f"{g.urn}: members need a confidentiality declaration"
 
 
 def test_groups_are_plain_security_groups(planned):
@@ -89,7 +133,7 @@ def test_group_descriptions_name_agreement_and_controller(planned):
     cfg, run, _ = planned
     by_name = {g.inputs["displayName"]: g for g in run.of_type(GROUP)}
     for c in cfg.controllers:
-        for suffix in ("uploaders", "readers"):
+        for suffix in (SUFFIX[role] for role in data_roles(c)):
             g = by_name[f"{cfg.prefix}-{c.id}-{suffix}"]
             assert c.agreement in g.inputs["description"] and c.id in g.inputs["description"], g.urn
 
@@ -98,6 +142,26 @@ def test_members_are_exactly_the_declared_staff(planned):
     cfg, run, _ = planned
     assert memberships(run) == expected_memberships(cfg)
     assert len(run.of_type(MEMBER)) == len(expected_memberships(cfg))
+
+
+def test_ecg_uploaders_join_the_ingest_group_once(planned):
+    cfg, run, _ = planned
+    ecg = {c.id for c in cfg.controllers_of("ECG")}
+    uploaders = {s.object_id for s in cfg.granted_staff() if s.role == "uploader" and ecg & set(s.controllers)}
+    assert bool(uploaders) is bool(ecg), "each stack serving ECG lists its ingest service"
+    ingest = f"{cfg.prefix}-{INGEST}"
+    groups = {r.urn: r.inputs["displayName"] for r in run.of_type(GROUP)}
+    for object_id in uploaders:
+        rows = [m for m in run.of_type(MEMBER) if m.inputs["memberObjectId"] == object_id
+                and groups[m.property_dependencies["groupObjectId"][0]] == ingest]
+        assert len(rows) == 1, f"{[m.urn for m in rows]}: one ingest membership per uploader"
+        assert rows[0].name == f"access-{INGEST}-{object_id}", rows[0].urn
+
+
+def test_mixed_uploader_keeps_ous_uploaders_and_joins_ingest(stack, run_component):
+    cfg, run, _ = plan(stack, run_component, MIXED_STACK)
+    mine = {group for group, member in memberships(run) if member == MIXED_UPLOADER}
+    assert mine == {f"{cfg.prefix}-ahus-mbt-uploaders", f"{cfg.prefix}-{INGEST}"}
 
 
 def test_undeclared_person_gets_no_membership(stack, run_component):
@@ -120,7 +184,7 @@ def test_withdrawn_declaration_removes_every_membership(stack, run_component):
 def test_every_policy_enforced_with_only_break_glass_excluded(planned):
     cfg, run, _ = planned
     found = policies(run)
-    assert set(found) == {"mfa-compliant-device", "block-legacy-auth", "data-groups-mfa"}
+    assert set(found) == {"mfa-compliant-device", "block-legacy-auth", "data-plane-mfa"}
     for p in found.values():
         users = p.inputs["conditions"]["users"]
         assert p.inputs["state"] == "enabled", f"{p.urn}: report-only is not enforcement"
@@ -158,20 +222,25 @@ def test_legacy_authentication_blocked(planned):
     assert p.inputs["grantControls"]["builtInControls"] == ["block"], p.urn
 
 
-def test_data_group_members_need_mfa_in_every_app(planned):
+def test_storage_data_plane_needs_mfa_for_everyone(planned):
     _, run, _ = planned
-    p = policies(run)["data-groups-mfa"]
+    p = policies(run)["data-plane-mfa"]
     cond = p.inputs["conditions"]
-    assert cond["applications"]["includedApplications"] == ["All"], p.urn
+    assert cond["applications"] == {"includedApplications": [AZURE_STORAGE_APP_ID]}, p.urn
+    assert cond["users"]["includedUsers"] == ["All"], p.urn
+    assert not {"includedGroups", "includedRoles"} & set(cond["users"]), f"{p.urn}: every user, not a list of groups"
+    assert cond["clientAppTypes"] == ["all"], p.urn
+    assert p.inputs["grantControls"]["operator"] == "OR", p.urn
     assert p.inputs["grantControls"]["builtInControls"] == ["mfa"], p.urn
-    # Group object ids are unknown in a preview; the policy depends on every group instead.
-    assert len(cond["users"]["includedGroups"]) == len(run.of_type(GROUP)), p.urn
-    assert set(p.property_dependencies["conditions"]) == {g.urn for g in run.of_type(GROUP)}, p.urn
+    # One size at any number of controllers: the policy waits for no group.
+    assert not p.dependencies and not p.property_dependencies.get("conditions"), p.urn
 
 
 def test_exposed_group_ids_cover_every_controller_and_role(planned):
     cfg, _, access = planned
     assert set(access.controller_group_ids) == {c.id for c in cfg.controllers}
-    assert all(set(roles) == {"uploader", "reader"} for roles in access.controller_group_ids.values())
+    for c in cfg.controllers:
+        assert set(access.controller_group_ids[c.id]) == set(data_roles(c)), c.id
+    assert set(access.group_object_ids) == expected_group_keys(cfg)
     assert access.operator_group_id is access.group_object_ids["operators"]
-    assert set(access.policy_ids) == {"mfa-compliant-device", "block-legacy-auth", "data-groups-mfa"}
+    assert set(access.policy_ids) == {"mfa-compliant-device", "block-legacy-auth", "data-plane-mfa"}
