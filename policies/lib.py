@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from pulumi_policy import (
@@ -27,7 +28,18 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
-from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, _is_unknown
+from pulumi_policy.proxy import (
+    UNKNOWN_ARCHIVE_VALUE,
+    UNKNOWN_ARRAY_VALUE,
+    UNKNOWN_ASSET_VALUE,
+    UNKNOWN_BOOLEAN_VALUE,
+    UNKNOWN_NUMBER_VALUE,
+    UNKNOWN_OBJECT_VALUE,
+    UNKNOWN_STRING_VALUE,
+    UnknownValueError,
+    _DictProxy,
+    _ListProxy,
+)
 
 from policies.clauses import CLAUSES, agreement_of
 
@@ -128,6 +140,71 @@ def clauses_of(policy) -> list[str]:
 # ------------------------------------------------------------------ total access
 
 
+# Unknown sentinels of pulumi_policy.proxy, and the "[secret]" of `pulumi preview --json`.
+_UNDECIDABLE = frozenset({
+    UNKNOWN_BOOLEAN_VALUE, UNKNOWN_NUMBER_VALUE, UNKNOWN_STRING_VALUE, UNKNOWN_ARRAY_VALUE,
+    UNKNOWN_ASSET_VALUE, UNKNOWN_ARCHIVE_VALUE, UNKNOWN_OBJECT_VALUE, SECRET_MARKER,
+})
+
+
+def _undecidable(value: str, container: Any, steps: Sequence[Any]) -> UnknownValueError:
+    """The error for an unknown or "[secret]" `value` reached from `container` by `steps`.
+
+    A proxy knows its path from the resource's root, so the note names the whole path;
+    a plain container only the steps walked from where the caller started.
+    """
+    acc = getattr(container, "_DictProxy__props_acc", None)
+    if acc is None:
+        acc = getattr(container, "_ListProxy__props_acc", None)
+    if acc is not None:
+        where = [*acc, str(steps[-1])]
+    else:
+        where = [str(s) for s in steps]
+    return UnknownValueError(UNKNOWN_STRING_VALUE if value == SECRET_MARKER else value, where)
+
+
+def _step(current: Any, step: Any, default: Any) -> Any:
+    """current[step] for a mapping (str step) or a sequence (other step), else `default` (MISSING)."""
+    kind = type(current)
+    # Fast paths for what policies see: the proxies' own containers are read directly
+    # (`["__target"]` is the proxies' documented escape, used by pulumi_policy's serialiser).
+    if kind is _DictProxy or kind is dict:
+        if not isinstance(step, str):
+            return default
+        target = current["__target"] if kind is _DictProxy else current
+        try:
+            return target.get(step, default)
+        except TypeError:
+            return default
+    if kind is _ListProxy or kind is list:
+        if isinstance(step, str):
+            return default
+        target = current["__target"] if kind is _ListProxy else current
+        try:
+            return target[step]
+        except (IndexError, TypeError):
+            return default
+    if isinstance(step, str):
+        if not isinstance(current, Mapping):
+            return default
+        try:
+            if step not in current:
+                return default
+            return current[step]
+        except UnknownValueError:
+            raise
+        except (KeyError, TypeError):
+            return default
+    if not isinstance(current, Sequence) or isinstance(current, (str, bytes)):
+        return default
+    try:
+        return current[step]
+    except UnknownValueError:
+        raise
+    except (IndexError, TypeError):
+        return default
+
+
 def get(props: Any, *path: Any, default: Any = None) -> Any:
     """The value at `path`, or `default` if any step is missing or of the wrong shape.
 
@@ -135,33 +212,13 @@ def get(props: Any, *path: Any, default: Any = None) -> Any:
     caller's verdict becomes an advisory note instead of a guess.
     """
     current = props
-    walked: list[str] = []
-    for step in path:
-        walked.append(str(step))
-        if isinstance(step, str):
-            if not isinstance(current, Mapping):
-                return default
-            try:
-                if step not in current:
-                    return default
-                current = current[step]
-            except UnknownValueError:
-                raise
-            except (KeyError, TypeError):
-                return default
-        else:
-            if not isinstance(current, Sequence) or isinstance(current, (str, bytes)):
-                return default
-            try:
-                current = current[step]
-            except UnknownValueError:
-                raise
-            except (IndexError, TypeError):
-                return default
-        if _is_unknown(current):
-            raise UnknownValueError(current, walked)
-        if current == SECRET_MARKER:
-            raise UnknownValueError(UNKNOWN_STRING_VALUE, walked)
+    for depth, step in enumerate(path):
+        parent = current
+        current = _step(parent, step, MISSING)
+        if current is MISSING:
+            return default
+        if isinstance(current, str) and current in _UNDECIDABLE:
+            raise _undecidable(current, parent, path[: depth + 1])
     return current
 
 
@@ -185,13 +242,27 @@ def get_number(props: Any, *path: Any) -> float | None:
 def get_list(props: Any, *path: Any) -> list[Any]:
     """A list (empty if absent or not a list); an unknown element raises like any unknown."""
     value = get(props, *path)
+    kind = type(value)
+    if kind is _ListProxy or kind is list:
+        items = value["__target"] if kind is _ListProxy else value
+        try:
+            clean = _UNDECIDABLE.isdisjoint(items)
+        except TypeError:  # an unhashable element (a dict, a list): look at each
+            clean = not any(isinstance(v, str) and v in _UNDECIDABLE for v in items)
+        if not clean:
+            i, bad = next((i, v) for i, v in enumerate(items) if isinstance(v, str) and v in _UNDECIDABLE)
+            raise _undecidable(bad, value, [*path, i])
+        return list(items)
     if not isinstance(value, Sequence) or isinstance(value, (str, bytes)):
         return []
     return [get(value, i) for i in range(len(value))]
 
 
 def get_strs(props: Any, *path: Any) -> list[str]:
-    return [v for v in get_list(props, *path) if isinstance(v, str)]
+    items = get_list(props, *path)
+    if not items or set(map(type, items)) == {str}:
+        return items
+    return [v for v in items if isinstance(v, str)]
 
 
 def get_map(props: Any, *path: Any) -> Mapping[str, Any]:
@@ -231,8 +302,12 @@ def of_type(resources: Iterable[Any], *types: str) -> list[Any]:
     return [r for r in resources if getattr(r, "resource_type", None) in types]
 
 
+@lru_cache(maxsize=1024)
+def _kind_words(resource_type: str) -> str:
+    kind = resource_type.rsplit(":", 1)[-1]
+    return "".join(f" {c.lower()}" if c.isupper() else c for c in kind).strip()
+
+
 def describe(resource_type: str, name: str) -> str:
     """`storage account 'ousklrec'`-style label from a type token and a Pulumi name."""
-    kind = resource_type.rsplit(":", 1)[-1]
-    words = "".join(f" {c.lower()}" if c.isupper() else c for c in kind).strip()
-    return f"{words} '{name}'"
+    return f"{_kind_words(resource_type)} '{name}'"

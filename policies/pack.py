@@ -8,10 +8,127 @@ from __future__ import annotations
 
 from typing import Any
 
+from policies.audit import (
+    activity_log,
+    breach_alerts_reach_contacts,
+    log_workspace_retention,
+    storage_blob_logs,
+    vpn_gateway_logs,
+)
+from policies.governance import (
+    controller_isolation,
+    data_classification,
+    data_group_contents,
+    dedicated_store,
+    ous_containers,
+    scores_consent,
+    sub_processors_eea,
+)
+from policies.identity import (
+    ca_block_legacy_auth,
+    ca_exclusions_break_glass_only,
+    ca_mfa_compliant_device,
+    ca_policies_enabled,
+    ca_sign_in_frequency,
+    group_members_declared,
+)
+from policies.location import allowed_locations_assigned, geo_replica_in_norway, in_norway
+from policies.network import (
+    nsg_no_internet_management_ports,
+    vpn_entra_openvpn,
+    vpn_forced_tunnel,
+    vpn_gateway_zone_redundant,
+    vpn_no_internet_breakout,
+)
+from policies.rbac import (
+    access_ends_with_agreement,
+    assignment_scope,
+    assignments_to_groups,
+    controller_access_kept,
+    custom_roles_least_privilege,
+    no_privileged_builtin_roles,
+    operator_elevation_time_bound,
+)
+from policies.retention import (
+    ecg_lifecycle,
+    ecg_restorable,
+    ecg_zone_redundant,
+    ous_lifecycle,
+    ous_no_geo_copies,
+    ous_no_recovery,
+)
+from policies.storage import (
+    anonymous_access_disabled,
+    copy_scope_private_link,
+    cross_tenant_replication_disabled,
+    infrastructure_encryption,
+    network_default_deny,
+    private_endpoint,
+    public_network_disabled,
+    shared_key_disabled,
+    tls_https_only,
+)
+
 PACK_NAME = "dpa-guard"
 PACK_VERSION = "0.1.0"
 
 POLICIES: list[Any] = [
+    # audit
+    activity_log.POLICY,
+    breach_alerts_reach_contacts.POLICY,
+    log_workspace_retention.POLICY,
+    storage_blob_logs.POLICY,
+    vpn_gateway_logs.POLICY,
+    # governance
+    controller_isolation.POLICY,
+    data_classification.POLICY,
+    data_group_contents.POLICY,
+    dedicated_store.POLICY,
+    ous_containers.POLICY,
+    scores_consent.POLICY,
+    sub_processors_eea.POLICY,
+    # identity
+    ca_block_legacy_auth.POLICY,
+    ca_exclusions_break_glass_only.POLICY,
+    ca_mfa_compliant_device.POLICY,
+    ca_policies_enabled.POLICY,
+    ca_sign_in_frequency.POLICY,
+    group_members_declared.POLICY,
+    # location
+    allowed_locations_assigned.POLICY,
+    geo_replica_in_norway.POLICY,
+    in_norway.POLICY,
+    # network
+    nsg_no_internet_management_ports.POLICY,
+    vpn_entra_openvpn.POLICY,
+    vpn_forced_tunnel.POLICY,
+    vpn_gateway_zone_redundant.POLICY,
+    vpn_no_internet_breakout.POLICY,
+    # rbac
+    access_ends_with_agreement.POLICY,
+    assignment_scope.POLICY,
+    assignments_to_groups.POLICY,
+    controller_access_kept.POLICY,
+    custom_roles_least_privilege.POLICY,
+    no_privileged_builtin_roles.POLICY,
+    operator_elevation_time_bound.POLICY,
+    # retention
+    ecg_lifecycle.POLICY,
+    ecg_restorable.POLICY,
+    ecg_zone_redundant.POLICY,
+    ous_lifecycle.POLICY,
+    ous_no_geo_copies.POLICY,
+    ous_no_recovery.POLICY,
+    # storage
+    anonymous_access_disabled.POLICY,
+    copy_scope_private_link.POLICY,
+    cross_tenant_replication_disabled.POLICY,
+    infrastructure_encryption.POLICY,
+    network_default_deny.POLICY,
+    private_endpoint.POLICY,
+    public_network_disabled.POLICY,
+    shared_key_disabled.POLICY,
+    tls_https_only.POLICY,
 ]
 
 

@@ -1,0 +1,291 @@
+"""What the rbac policies share: role definitions by GUID, ARM scopes, and the ABAC time limit.
+
+Role assignments name their role by ARM id (`.../roleDefinitions/<guid>`) and their scope by
+ARM id string; modules/roles.py builds both from names, so a preview knows them. A custom role
+defined in the same plan is found by the GUID its `roleDefinitionId` input gives it; a GUID
+that no RoleDefinition of the plan defines is a built-in role (or one defined elsewhere).
+
+The custom roles follow modules/roles.py: `roleName` ends with the role it grants
+(`dpa-guard <prefix> uploader|reader|operator`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from policies.lib import get_list, get_str, get_strs, lower
+
+ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+# azure-native v3 models the PIM RoleEligibilityScheduleRequest API as this type.
+PIM_ELIGIBILITY = "azure-native:authorization:PimRoleEligibilitySchedule"
+ROLE_DEFINITION = "azure-native:authorization:RoleDefinition"
+DENY_ASSIGNMENT = "azure-native:authorization:DenyAssignment"
+ASSIGNMENT_TYPES = (ROLE_ASSIGNMENT, PIM_ELIGIBILITY)
+
+BLOBS = "microsoft.storage/storageaccounts/blobservices/containers/blobs"
+
+# Built-in roles that are data roles (blob data actions, or account keys that open the data).
+BUILTIN_DATA_ROLES = {
+    "b7e6dc6d-f1e8-4753-8033-0f276bb0955b": "Storage Blob Data Owner",
+    "ba92f5b4-2d11-453d-a403-e96b0029c9fe": "Storage Blob Data Contributor",
+    "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1": "Storage Blob Data Reader",
+    "c12c1c16-33a1-487b-954d-41c89c60f349": "Reader and Data Access",
+    "17d1049b-9a84-46fb-8f53-869881c3d3ab": "Storage Account Contributor",
+}
+
+_GUID = re.compile(r"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$", re.IGNORECASE)
+_SUBSCRIPTION = re.compile(r"^/subscriptions/[^/]+$", re.IGNORECASE)
+_MANAGEMENT_GROUP = re.compile(r"^/providers/microsoft\.management/managementgroups/[^/]+$", re.IGNORECASE)
+_RESOURCE_GROUP = re.compile(r"^/subscriptions/[^/]+/resourcegroups/[^/]+$", re.IGNORECASE)
+_ACCOUNT = re.compile(
+    r"^/subscriptions/[^/]+/resourcegroups/[^/]+/providers/microsoft\.storage/storageaccounts/[^/]+$", re.IGNORECASE
+)
+_CONTAINER = re.compile(
+    r"^/subscriptions/[^/]+/resourcegroups/[^/]+/providers/microsoft\.storage/storageaccounts/[^/]+"
+    r"/blobservices/default/containers/(?P<container>[^/]+)$",
+    re.IGNORECASE,
+)
+
+
+def role_guid(role_definition_id: Any) -> str | None:
+    """The GUID a role definition id ends with, lower case (the id may be a bare GUID)."""
+    if not isinstance(role_definition_id, str):
+        return None
+    match = _GUID.search(role_definition_id.strip().rstrip("/"))
+    return match.group(1).lower() if match else None
+
+
+def normal_scope(scope: Any) -> str | None:
+    if not isinstance(scope, str):
+        return None
+    trimmed = scope.strip()
+    return "/" if trimmed in ("", "/") else trimmed.rstrip("/")
+
+
+def scope_level(scope: str | None) -> str:
+    """`root`, `management group`, `subscription`, `resource group`, `storage account`, `container` or `resource`."""
+    if scope is None:
+        return "unknown"
+    if scope == "/":
+        return "root"
+    if _MANAGEMENT_GROUP.match(scope):
+        return "management group"
+    if _SUBSCRIPTION.match(scope):
+        return "subscription"
+    if _RESOURCE_GROUP.match(scope):
+        return "resource group"
+    if _ACCOUNT.match(scope):
+        return "storage account"
+    if _CONTAINER.match(scope):
+        return "container"
+    return "resource"
+
+
+def container_of_scope(scope: str | None) -> str | None:
+    """The container name of a blob-container ARM id (`.../blobServices/default/containers/<name>`)."""
+    match = _CONTAINER.match(scope) if scope else None
+    return match.group("container") if match else None
+
+
+@dataclass(frozen=True)
+class CustomRole:
+    resource: Any
+    guid: str
+    name: str
+    kind: str
+    """`uploader`, `reader`, `operator` (modules/roles.py naming) or `other`."""
+    actions: tuple[str, ...]
+    data_actions: tuple[str, ...]
+
+
+ROLE_KINDS = ("uploader", "reader", "operator")
+
+
+AZUREAD_GROUP = "azuread:index/group:Group"
+
+
+def principal_groups(assignment: Any) -> list[Any]:
+    """The Entra ID groups of the plan an assignment's principalId comes from.
+
+    The analyzer gives each property's dependencies; where it does not (the offline
+    evaluator), every group the assignment depends on is taken.
+    """
+    by_property = (getattr(assignment, "property_dependencies", None) or {}).get("principalId") or []
+    candidates = by_property or getattr(assignment, "dependencies", None) or []
+    return [d for d in candidates if getattr(d, "resource_type", None) == AZUREAD_GROUP]
+
+
+def role_kind(role_name: str | None) -> str:
+    words = re.split(r"[\s_-]+", (role_name or "").strip().lower())
+    return words[-1] if words and words[-1] in ROLE_KINDS else "other"
+
+
+def permissions(props: Any, field: str) -> list[str]:
+    """Every entry of `field` (actions, dataActions, ...) over all permission blocks."""
+    out: list[str] = []
+    for block in get_list(props, "permissions"):
+        out.extend(get_strs(block, field))
+    return out
+
+
+def custom_role(resource: Any) -> CustomRole | None:
+    guid = role_guid(get_str(resource.props, "roleDefinitionId"))
+    if guid is None:
+        return None
+    name = get_str(resource.props, "roleName") or ""
+    return CustomRole(resource, guid, name, role_kind(name),
+                      tuple(permissions(resource.props, "actions")), tuple(permissions(resource.props, "dataActions")))
+
+
+def custom_roles(resources: Iterable[Any], undecided) -> dict[str, CustomRole]:
+    """Custom roles of the plan by GUID; a role whose inputs are unknown goes to `undecided`."""
+    roles: dict[str, CustomRole] = {}
+    for r in resources:
+        if r.resource_type != ROLE_DEFINITION:
+            continue
+        with undecided.about(f"role definition '{r.name}'"):
+            role = custom_role(r)
+            if role is not None:
+                roles[role.guid] = role
+    return roles
+
+
+def is_data_role(guid: str | None, roles: Mapping[str, CustomRole]) -> bool:
+    if guid is None:
+        return False
+    if guid in roles:
+        return bool(roles[guid].data_actions)
+    return guid in BUILTIN_DATA_ROLES
+
+
+# ------------------------------------------------------------------ ABAC time limit (OUS-8)
+
+
+@dataclass(frozen=True)
+class TimeLimit:
+    """A role assignment condition of the documented shape
+    `((!(ActionMatches{'a'}) AND ...) OR (@Environment[UtcNow] DateTimeLessThan '<until>'))`."""
+
+    until: str
+    guarded: tuple[str, ...] | None
+    """Actions the time limit applies to; None: it applies to every action."""
+
+    def covers(self, action: str) -> bool:
+        if self.guarded is None:
+            return True
+        wanted = action.lower()
+        for pattern in self.guarded:
+            p = pattern.lower()
+            if p == wanted or (p.endswith("*") and wanted.startswith(p[:-1])):
+                return True
+        return False
+
+
+_TIME = re.compile(r"^@Environment\[UtcNow\]\s+DateTimeLessThan\s+'(?P<until>[^']+)'$", re.IGNORECASE)
+_NOT_ACTION = re.compile(r"^!\s*\(\s*ActionMatches\s*\{\s*'(?P<action>[^']+)'\s*\}\s*\)$", re.IGNORECASE)
+_ACTION = re.compile(r"^ActionMatches\s*\{\s*'(?P<action>[^']+)'\s*\}$", re.IGNORECASE)
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for ch in text:
+        depth += ch == "("
+        depth -= ch == ")"
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def _strip_parens(text: str) -> str:
+    text = text.strip()
+    while text.startswith("(") and text.endswith(")") and _balanced(text[1:-1]):
+        text = text[1:-1].strip()
+    return text
+
+
+def _split_top(text: str, operator: str) -> list[str]:
+    """`text` split on ` OR `/` AND ` outside parentheses and quotes."""
+    parts, depth, quoted, start, i = [], 0, False, 0, 0
+    word = f" {operator} "
+    upper = text.upper()
+    while i < len(text):
+        ch = text[i]
+        if ch == "'":
+            quoted = not quoted
+        elif not quoted and ch == "(":
+            depth += 1
+        elif not quoted and ch == ")":
+            depth -= 1
+        elif not quoted and depth == 0 and upper.startswith(word, i):
+            parts.append(text[start:i])
+            i += len(word)
+            start = i
+            continue
+        i += 1
+    parts.append(text[start:])
+    return [p.strip() for p in parts]
+
+
+def _guard(text: str) -> tuple[str, ...] | None:
+    """Actions of `!(ActionMatches{'a'}) AND !(ActionMatches{'b'})` or `!(ActionMatches{'a'} OR ...)`."""
+    text = _strip_parens(text)
+    terms = _split_top(text, "AND")
+    actions: list[str] = []
+    if len(terms) == 1 and text.startswith("!"):
+        inner = _strip_parens(text[1:])
+        alternatives = _split_top(inner, "OR")
+        if len(alternatives) > 1:
+            for alt in alternatives:
+                match = _ACTION.match(_strip_parens(alt))
+                if not match:
+                    return None
+                actions.append(match.group("action"))
+            return tuple(actions)
+    for term in terms:
+        match = _NOT_ACTION.match(term)
+        if not match:
+            return None
+        actions.append(match.group("action"))
+    return tuple(actions)
+
+
+def parse_time_limit(condition: str) -> TimeLimit | None:
+    """The time limit a condition imposes, or None if it is not of a recognised shape.
+
+    Recognised: the time clause alone (it then limits every action), or a guard listing the
+    limited actions OR-ed with one time clause (Azure's documented shape for data actions).
+    Anything else is not trusted to end access, since another branch could grant it freely.
+    """
+    text = " ".join(condition.split())
+    if not _balanced(text):
+        return None
+    operands = _split_top(_strip_parens(text), "OR")
+    if len(operands) == 1:
+        match = _TIME.match(_strip_parens(operands[0]))
+        return TimeLimit(match.group("until"), None) if match else None
+    if len(operands) != 2:
+        return None
+    first, second = (_strip_parens(o) for o in operands)
+    for guard_text, time_text in ((first, second), (second, first)):
+        match = _TIME.match(time_text)
+        if match:
+            guarded = _guard(guard_text)
+            return TimeLimit(match.group("until"), guarded) if guarded else None
+    return None
+
+
+def uncovered_actions(limit: TimeLimit, data_actions: Sequence[str]) -> list[str]:
+    return [a for a in data_actions if not limit.covers(a)]
+
+
+def is_write_only(role: CustomRole) -> bool:
+    """A data role that can only add blobs: no read, no delete, nothing else."""
+    return bool(role.data_actions) and all(is_write_action(a) for a in role.data_actions)
+
+
+def is_write_action(action: str) -> bool:
+    value = lower(action) or ""
+    return value.startswith(BLOBS) and (value.endswith("/write") or value.endswith("/add/action"))

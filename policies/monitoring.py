@@ -1,0 +1,79 @@
+"""What the audit policies share: ARM ids matched to resources of the plan, and enabled log categories.
+
+Components pass ARM id strings built from names (modules/naming.py), so a diagnostic setting's
+`resourceUri` and `workspaceId` are known in a preview. They are matched to resources of the
+plan by resource group, type and name, case-insensitively (Azure names are); the subscription
+segment is not compared, since a resource's inputs do not carry it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from policies.lib import get, get_list, get_str, lower
+
+WORKSPACE = "azure-native:operationalinsights:Workspace"
+DIAGNOSTIC_SETTING_TYPES = ("azure-native:monitor:DiagnosticSetting", "azure-native:insights:DiagnosticSetting")
+SUBSCRIPTION_DIAGNOSTIC_SETTING_TYPES = (
+    "azure-native:monitor:SubscriptionDiagnosticSetting",
+    "azure-native:insights:SubscriptionDiagnosticSetting",
+)
+
+_RESOURCE_ID = re.compile(r"^/subscriptions/[^/]+/(?P<rest>resourcegroups/.+)$", re.IGNORECASE)
+
+
+def id_key(arm_id: Any) -> str | None:
+    """`resourcegroups/<rg>/providers/<type>/<name>/...` in lower case, or None if not a resource id."""
+    if not isinstance(arm_id, str):
+        return None
+    match = _RESOURCE_ID.match(arm_id.strip().rstrip("/"))
+    return match.group("rest").lower() if match else None
+
+
+def resource_key(resource_group: str | None, provider_type: str, *names: str | None) -> str | None:
+    """The `id_key` of a resource from its inputs (`Microsoft.Storage/storageAccounts`, name...)."""
+    if not resource_group or any(not n for n in names):
+        return None
+    namespace, *types = provider_type.split("/")
+    if len(types) != len(names):
+        raise ValueError(f"{provider_type} needs {len(types)} names")
+    path = "/".join(f"{t}/{n}" for t, n in zip(types, names))
+    return f"resourcegroups/{resource_group}/providers/{namespace}/{path}".lower()
+
+
+def workspace_keys(resources: Iterable[Any], undecided) -> set[str]:
+    keys: set[str] = set()
+    for r in resources:
+        if r.resource_type != WORKSPACE:
+            continue
+        with undecided.about(f"workspace '{r.name}'"):
+            k = resource_key(get_str(r.props, "resourceGroupName"), "Microsoft.OperationalInsights/workspaces",
+                             get_str(r.props, "workspaceName"))
+            if k:
+                keys.add(k)
+    return keys
+
+
+def enabled_logs(props: Any) -> tuple[set[str], set[str]]:
+    """(categories, category groups) a diagnostic setting enables, lower case."""
+    categories: set[str] = set()
+    groups: set[str] = set()
+    for entry in get_list(props, "logs"):
+        if get(entry, "enabled") is not True:
+            continue
+        category = lower(get(entry, "category"))
+        group = lower(get(entry, "categoryGroup"))
+        if category:
+            categories.add(category)
+        if group:
+            groups.add(group)
+    return categories, groups
+
+
+def missing_categories(categories: set[str], groups: set[str], wanted: Sequence[str],
+                       covering_groups: Sequence[str]) -> list[str]:
+    if groups & {g.lower() for g in covering_groups}:
+        return []
+    return [c for c in wanted if c.lower() not in categories]

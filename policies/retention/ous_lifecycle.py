@@ -1,0 +1,89 @@
+"""Every OUS recording is deleted by a lifecycle rule after at most recordings.maxAgeDays, even if no runbook runs."""
+
+from policies.lib import get_number, get_str, register_of, stack_policy
+from policies.stack import (
+    BLOB_TYPES,
+    META_DATA_CLASS,
+    RECORDINGS_PREFIX,
+    Undecided,
+    collect,
+    container_name,
+    days,
+    horizon,
+    label_of,
+)
+
+CLAUSES = "[OUS-4.1, OUS-5]"
+
+
+def is_recordings(container) -> bool:
+    name = container_name(container) or ""
+    return name.startswith(RECORDINGS_PREFIX) or get_str(container.props, "metadata", META_DATA_CLASS) == "recordings"
+
+
+def validate(args, report_violation) -> None:
+    register = register_of(args)
+    max_age = get_number(register, "recordings", "maxAgeDays")
+    undecided = Undecided()
+    stores = collect(args.resources, register, undecided)
+    for account in stores.accounts:
+        if account.agreement != "OUS":
+            continue
+        with undecided.about(account.label):
+            policies = stores.children_of(account, stores.policies, undecided)
+            if max_age is None:
+                report_violation(
+                    f"{CLAUSES} {account.label} holds OUS recordings but the register has no recordings.maxAgeDays, "
+                    "so no deletion deadline can be checked: set dpa-guard:recordings.maxAgeDays",
+                    account.resource.urn,
+                )
+                continue
+            if not policies:
+                report_violation(
+                    f"{CLAUSES} {account.label} holds OUS recordings ({account.how}) but has no lifecycle management "
+                    f"policy: add a ManagementPolicy for account '{account.name}' whose rule deletes blobs under "
+                    f"'{RECORDINGS_PREFIX}' (block and append), their versions and snapshots after at most "
+                    f"{days(max_age)}",
+                    account.resource.urn,
+                )
+                continue
+            target = policies[0].urn
+            for container in stores.children_of(account, stores.containers, undecided):
+                with undecided.about(label_of(container)):
+                    if not is_recordings(container):
+                        continue
+                    name = container_name(container) or "?"
+                    problems = []
+                    for blob_type in BLOB_TYPES:
+                        h = horizon(policies, name, blob_type)
+                        late = [f"{what} after {days(value)}" for what, value in
+                                (("base blobs", h.base), ("versions", h.version), ("snapshots", h.snapshot))
+                                if value is None or value > max_age]
+                        if late:
+                            problems.append(f"{blob_type}: {', '.join(late)}")
+                    if problems:
+                        report_violation(
+                            f"{CLAUSES} recordings container '{name}' of {account.label} is not deleted within "
+                            f"{days(max_age)} (register recordings.maxAgeDays) by its lifecycle rules "
+                            f"({'; '.join(problems)}): add or fix an enabled rule with prefixMatch covering "
+                            f"'{name}/', blobTypes [blockBlob, appendBlob] and delete actions for baseBlob "
+                            f"(daysAfterCreationGreaterThan <= {int(max_age)}), version and snapshot",
+                            target,
+                        )
+    undecided.finish()
+
+
+POLICY = stack_policy(
+    name="retention-ous-lifecycle",
+    clauses=("OUS-4.1", "OUS-5"),
+    area="retention",
+    description="Every OUS recordings account has a lifecycle management policy whose enabled rules delete every "
+    "block and append blob of every recordings container (rec-*), with its versions and snapshots, after at most "
+    "register recordings.maxAgeDays: the safety net behind the runbook deletion on completion. Age counts from "
+    "creation or last write, never last access.",
+    remediation="Add a ManagementPolicy with a Lifecycle rule: filters {blobTypes: [blockBlob, appendBlob], "
+    "prefixMatch: [rec-]}, actions {baseBlob.delete.daysAfterCreationGreaterThan: maxAgeDays, version.delete and "
+    "snapshot.delete daysAfterCreationGreaterThan: 0} (modules/storage.py does).",
+    validate=validate,
+    uses_register=True,
+)

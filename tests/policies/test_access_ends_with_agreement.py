@@ -1,0 +1,101 @@
+import datetime as dt
+
+import pytest
+
+from policies.authz import parse_time_limit
+from policies.rbac import access_ends_with_agreement as module
+from policies.rbac.access_ends_with_agreement import POLICY
+from tests.policies.helpers import STACK_URN, failing_urns, outcome, run
+from tests.policies.rbac_fixtures import OPERATOR_GUID, READER_ACTIONS, READER_GUID, RG, UNKNOWN, UPLOADER_ACTIONS, \
+    UPLOADER_GUID, assignment, container, definitions, eligibility, time_limit
+from tests.policies.registers import register
+
+# ahus-mbt: OUS, accessEnds 2027-09-01; old-mbt: OUS, ended 2025-01-10; dr-lie: ECG, no end.
+ENDS = "2027-09-01"
+REC = container("rec-ahus-mbt")
+
+
+@pytest.fixture(autouse=True)
+def fixed_today(monkeypatch):
+    monkeypatch.setattr(module, "today", lambda: dt.date(2026, 6, 1))
+
+
+def uploader(condition, scope=REC, **extra):
+    return assignment("a", scope, UPLOADER_GUID, condition=condition, **extra)
+
+
+CASES = [
+    ("pass_documented_shape", uploader(time_limit(UPLOADER_ACTIONS, ENDS)), "pass"),
+    ("pass_earlier_date", uploader(time_limit(UPLOADER_ACTIONS, "2027-01-01")), "pass"),
+    ("pass_time_clause_alone", uploader(f"@Environment[UtcNow] DateTimeLessThan '{ENDS}T00:00:00.0Z'"), "pass"),
+    ("pass_or_guard_form", uploader(
+        f"(!(ActionMatches{{'{UPLOADER_ACTIONS[0]}'}} OR ActionMatches{{'{UPLOADER_ACTIONS[1]}'}})) "
+        f"OR (@Environment[UtcNow] DateTimeLessThan '{ENDS}T00:00:00.0Z')"), "pass"),
+    ("pass_wildcard_guard", uploader(time_limit(["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/*"],
+                                                ENDS)), "pass"),
+    ("pass_scores_container", assignment("a", container("scores-ahus-mbt"), READER_GUID,
+                                         condition=time_limit(READER_ACTIONS, ENDS)), "pass"),
+    ("pass_ecg_without_end", assignment("a", container("ecg-dr-lie"), READER_GUID), "pass"),
+    ("pass_not_a_controller_container", assignment("a", container("logs"), READER_GUID), "pass"),
+    ("pass_operator_at_rg", eligibility("a", RG, OPERATOR_GUID, {"type": "AfterDuration", "duration": "P90D"}), "pass"),
+    ("fail_no_condition", uploader(None), "fail"),
+    ("fail_later_date", uploader(time_limit(UPLOADER_ACTIONS, "2027-09-02")), "fail"),
+    ("fail_guard_misses_an_action", uploader(time_limit(UPLOADER_ACTIONS[:1], ENDS)), "fail"),
+    ("fail_open_branch", uploader(f"(true) OR (@Environment[UtcNow] DateTimeLessThan '{ENDS}T00:00:00.0Z')"), "fail"),
+    ("fail_two_time_clauses", uploader(
+        f"(@Environment[UtcNow] DateTimeLessThan '{ENDS}') OR (@Environment[UtcNow] DateTimeLessThan '2099-01-01')"),
+     "fail"),
+    ("fail_greater_than", uploader(f"@Environment[UtcNow] DateTimeGreaterThan '{ENDS}'"), "fail"),
+    ("fail_unreadable_date", uploader(time_limit(UPLOADER_ACTIONS, "soon")), "fail"),
+    ("fail_condition_version_1", uploader(time_limit(UPLOADER_ACTIONS, ENDS), conditionVersion="1.0"), "fail"),
+    ("fail_agreement_ended", assignment("a", container("rec-old-mbt"), UPLOADER_GUID,
+                                        condition=time_limit(UPLOADER_ACTIONS, "2025-01-10")), "fail"),
+    ("fail_pim_without_condition", eligibility("a", REC, UPLOADER_GUID, {"type": "AfterDuration", "duration": "P9D"}),
+     "fail"),
+    ("fail_builtin_role_with_guard", assignment("a", REC, "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
+                                                condition=time_limit(READER_ACTIONS, ENDS)), "fail"),
+    ("fail_odd_condition_type", uploader(["x"]), "fail"),
+    ("unknown_condition", uploader(UNKNOWN), "unknown"),
+    ("unknown_scope", assignment("a", UNKNOWN, UPLOADER_GUID), "unknown"),
+    ("unknown_secret_condition", uploader("[secret]"), "unknown"),
+]
+
+
+@pytest.mark.parametrize(("case", "resource_", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_assignment(case, resource_, expected):
+    evaluation = run(POLICY, *definitions(), resource_, register=register())
+    assert outcome(evaluation) == expected, [f.message for f in evaluation.findings]
+
+
+def test_agreement_ending_today_leaves_no_access(monkeypatch):
+    monkeypatch.setattr(module, "today", lambda: dt.date(2027, 9, 1))
+    evaluation = run(POLICY, *definitions(), uploader(time_limit(UPLOADER_ACTIONS, ENDS)), register=register())
+    assert outcome(evaluation) == "fail"
+
+
+def test_exact_failing_urns():
+    good = assignment("good", REC, UPLOADER_GUID, condition=time_limit(UPLOADER_ACTIONS, ENDS))
+    late = assignment("late", container("scores-ahus-mbt"), READER_GUID, condition=time_limit(READER_ACTIONS, "2030-01-01"))
+    ended = assignment("ended", container("rec-old-mbt"), UPLOADER_GUID)
+    evaluation = run(POLICY, *definitions(), good, late, ended, register=register())
+    assert failing_urns(evaluation) == {late.urn, ended.urn}
+    assert STACK_URN not in failing_urns(evaluation)
+
+
+def test_without_register_it_is_undecided():
+    assert outcome(run(POLICY, *definitions(), uploader(None))) == "unknown"
+
+
+def test_parse_time_limit_shapes():
+    limit = parse_time_limit(time_limit(UPLOADER_ACTIONS, ENDS))
+    assert limit and limit.until.startswith(ENDS) and limit.guarded == tuple(UPLOADER_ACTIONS)
+    assert parse_time_limit("((a) OR (b)") is None
+    assert parse_time_limit("@Resource[x] StringEquals 'y'") is None
+
+
+def test_violation_names_clause_resource_and_fix():
+    (finding,) = run(POLICY, *definitions(), assignment("roles-ahus-mbt-uploader-data", REC, UPLOADER_GUID),
+                     register=register()).mandatory
+    assert "[OUS-8" in finding.message and "'roles-ahus-mbt-uploader-data'" in finding.message
+    assert "2027-09-01" in finding.message and "DateTimeLessThan" in finding.message
+    assert finding.clauses == ("OUS-8", "OUS-6.2", "ECG-7")
