@@ -28,7 +28,11 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="dpaguard", description=__doc__.splitlines()[0])
+    parser = _Parser(
+        prog="dpaguard",
+        description="Plan, check, scan and deploy the dpa-guard stacks under the OUS and ECG247 data processing "
+        "agreements. Exit codes: 0 success, 1 a verdict against the input, 2 bad invocation or input.",
+    )
     parser.add_argument("--version", action="version", version=f"dpaguard {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
