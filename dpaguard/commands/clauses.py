@@ -1,12 +1,58 @@
-"""`dpaguard clauses`: placeholder until its issue lands (see `issues`)."""
+"""`dpaguard clauses`: which policy enforces which clause, generated from the policies' metadata.
 
-from dpaguard.errors import UsageError
+Exit 0: every clause has a policy or a documented reason it cannot have one (NOT_IN_PLAN);
+1: a clause has no control, or `--check FILE` found FILE out of date; 2: bad invocation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
 
 
 def register(sub) -> None:
-    parser = sub.add_parser("clauses", help="(not built yet)")
+    parser = sub.add_parser(
+        "clauses",
+        help="print the clause-to-policy table (docs/clauses.md); exit 1 on a clause with no control",
+        description=__doc__.splitlines()[0] + " Exit 1 if a clause has NO CONTROL or --check finds FILE stale.",
+    )
+    parser.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    parser.add_argument("--output", metavar="PATH", help="write the table here (atomically) instead of stdout")
+    parser.add_argument("--check", metavar="FILE",
+                        help="compare FILE (e.g. docs/clauses.md) with the generated table; exit 1 if it differs")
     parser.set_defaults(run=run)
 
 
-def run(args) -> int:
-    raise UsageError("'clauses' is not built yet")
+def run(args: argparse.Namespace) -> int:
+    from dpaguard.checking.pack import load_policies
+
+    POLICIES = load_policies()  # noqa: N806 - the pack's own name for its list
+    from dpaguard.checking.clausemap import GENERATE_COMMAND, gaps, render_json, render_markdown
+    from dpaguard.errors import InputError
+
+    text = render_markdown(POLICIES) if args.format == "markdown" else render_json(POLICIES)
+    status = 0
+    if args.check:
+        try:
+            current = Path(args.check).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"{args.check}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+        if current != text:
+            print(f"dpaguard: {args.check} is out of date: run `{GENERATE_COMMAND}`", file=sys.stderr)
+            status = 1
+        else:
+            print(f"{args.check} is up to date")
+    elif args.output:
+        from dpaguard.commands.check import write_text_atomic
+
+        write_text_atomic(Path(args.output), text)
+        print(f"wrote {args.output}")
+    else:
+        sys.stdout.write(text)
+    missing = gaps(POLICIES)
+    if missing:
+        print(f"dpaguard: NO CONTROL for {len(missing)} clause(s): {', '.join(missing)} "
+              "(add a policy citing each, or a reason in policies.clauses.NOT_IN_PLAN)", file=sys.stderr)
+        status = 1
+    return status

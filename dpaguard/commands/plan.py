@@ -41,7 +41,7 @@ def run(args) -> int:
         return 0
     from dpaguard.checking.command import check_after_plan
 
-    return check_after_plan(result.document, out, quiet=args.quiet)
+    return check_after_plan(result.document, out, quiet=args.quiet, root=root)
 
 
 def _shown(path: Path) -> str:
