@@ -137,6 +137,19 @@ class MfaAccessArgs:
         )
 
 
+def _everyone_everywhere(
+    applications: list[str], client_app_types: list[str], break_glass: list[str]
+) -> azuread.ConditionalAccessPolicyConditionsArgs:
+    """Conditions every policy here shares: all users but the break-glass accounts, from every
+    location (no trusted-network exemption, OUS-6.1.d), for the given apps and client types."""
+    return azuread.ConditionalAccessPolicyConditionsArgs(
+        client_app_types=client_app_types,
+        applications=azuread.ConditionalAccessPolicyConditionsApplicationsArgs(included_applications=applications),
+        users=azuread.ConditionalAccessPolicyConditionsUsersArgs(included_users=[ALL], excluded_users=break_glass),
+        locations=azuread.ConditionalAccessPolicyConditionsLocationsArgs(included_locations=[ALL]),
+    )
+
+
 class MfaAccess(pulumi.ComponentResource):
     """Security groups with their declared members, and the Conditional Access policies."""
 
@@ -182,17 +195,7 @@ class MfaAccess(pulumi.ComponentResource):
                 f"{name}-mfa-compliant-device",
                 display_name=f"{args.prefix}: require MFA and a compliant device for VPN and Azure management",
                 state=ENABLED,
-                conditions=azuread.ConditionalAccessPolicyConditionsArgs(
-                    client_app_types=["all"],
-                    applications=azuread.ConditionalAccessPolicyConditionsApplicationsArgs(
-                        included_applications=list(args.protected_apps),
-                    ),
-                    users=azuread.ConditionalAccessPolicyConditionsUsersArgs(
-                        included_users=[ALL],
-                        excluded_users=excluded,
-                    ),
-                    locations=azuread.ConditionalAccessPolicyConditionsLocationsArgs(included_locations=[ALL]),
-                ),
+                conditions=_everyone_everywhere(list(args.protected_apps), ["all"], excluded),
                 grant_controls=azuread.ConditionalAccessPolicyGrantControlsArgs(
                     operator="AND",
                     built_in_controls=["mfa", "compliantDevice"],
@@ -210,17 +213,7 @@ class MfaAccess(pulumi.ComponentResource):
                 f"{name}-block-legacy-auth",
                 display_name=f"{args.prefix}: block legacy authentication",
                 state=ENABLED,
-                conditions=azuread.ConditionalAccessPolicyConditionsArgs(
-                    client_app_types=list(LEGACY_CLIENT_APP_TYPES),
-                    applications=azuread.ConditionalAccessPolicyConditionsApplicationsArgs(
-                        included_applications=[ALL],
-                    ),
-                    users=azuread.ConditionalAccessPolicyConditionsUsersArgs(
-                        included_users=[ALL],
-                        excluded_users=excluded,
-                    ),
-                    locations=azuread.ConditionalAccessPolicyConditionsLocationsArgs(included_locations=[ALL]),
-                ),
+                conditions=_everyone_everywhere([ALL], list(LEGACY_CLIENT_APP_TYPES), excluded),
                 grant_controls=azuread.ConditionalAccessPolicyGrantControlsArgs(
                     operator="OR",
                     built_in_controls=["block"],
@@ -236,17 +229,7 @@ class MfaAccess(pulumi.ComponentResource):
                 f"{name}-data-plane-mfa",
                 display_name=f"{args.prefix}: require MFA for the storage data plane",
                 state=ENABLED,
-                conditions=azuread.ConditionalAccessPolicyConditionsArgs(
-                    client_app_types=["all"],
-                    applications=azuread.ConditionalAccessPolicyConditionsApplicationsArgs(
-                        included_applications=[AZURE_STORAGE_APP_ID],
-                    ),
-                    users=azuread.ConditionalAccessPolicyConditionsUsersArgs(
-                        included_users=[ALL],
-                        excluded_users=excluded,
-                    ),
-                    locations=azuread.ConditionalAccessPolicyConditionsLocationsArgs(included_locations=[ALL]),
-                ),
+                conditions=_everyone_everywhere([AZURE_STORAGE_APP_ID], ["all"], excluded),
                 grant_controls=azuread.ConditionalAccessPolicyGrantControlsArgs(
                     operator="OR",
                     built_in_controls=["mfa"],

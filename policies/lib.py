@@ -84,6 +84,21 @@ def _metadata(name: str, clauses: Sequence[str], area: str) -> dict[str, Any]:
     }
 
 
+def _policy(cls, *, name: str, clauses: Sequence[str], area: str, description: str, remediation: str,
+            validate: Callable[..., None], severity: Severity, enforcement: EnforcementLevel,
+            uses_register: bool):
+    return cls(
+        name=name,
+        description=description,
+        validate=validate,
+        enforcement_level=enforcement,
+        severity=severity,
+        remediation_steps=remediation,
+        config_schema=REGISTER_SCHEMA if uses_register else None,
+        **_metadata(name, clauses, area),
+    )
+
+
 def resource_policy(
     *,
     name: str,
@@ -96,16 +111,9 @@ def resource_policy(
     enforcement: EnforcementLevel = EnforcementLevel.MANDATORY,
     uses_register: bool = False,
 ) -> ResourceValidationPolicy:
-    return ResourceValidationPolicy(
-        name=name,
-        description=description,
-        validate=validate,
-        enforcement_level=enforcement,
-        severity=severity,
-        remediation_steps=remediation,
-        config_schema=REGISTER_SCHEMA if uses_register else None,
-        **_metadata(name, clauses, area),
-    )
+    return _policy(ResourceValidationPolicy, name=name, clauses=clauses, area=area, description=description,
+                   remediation=remediation, validate=validate, severity=severity, enforcement=enforcement,
+                   uses_register=uses_register)
 
 
 def stack_policy(
@@ -120,16 +128,9 @@ def stack_policy(
     enforcement: EnforcementLevel = EnforcementLevel.MANDATORY,
     uses_register: bool = False,
 ) -> StackValidationPolicy:
-    return StackValidationPolicy(
-        name=name,
-        description=description,
-        validate=validate,
-        enforcement_level=enforcement,
-        severity=severity,
-        remediation_steps=remediation,
-        config_schema=REGISTER_SCHEMA if uses_register else None,
-        **_metadata(name, clauses, area),
-    )
+    return _policy(StackValidationPolicy, name=name, clauses=clauses, area=area, description=description,
+                   remediation=remediation, validate=validate, severity=severity, enforcement=enforcement,
+                   uses_register=uses_register)
 
 
 def clauses_of(policy) -> list[str]:
