@@ -1,5 +1,7 @@
 """Log Analytics workspaces keep audit logs at least 90 days and never stop ingesting.
 
+CrossGuard: audit-log-workspace-retention, the floor every stack shares.
+
 The register's own retention (`audit.retentionDays`) is known to the CrossGuard policy
 audit-log-workspace-retention only; this check holds the floor every stack shares.
 """

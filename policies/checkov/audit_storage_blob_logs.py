@@ -1,5 +1,7 @@
 """A diagnostic setting on a blob service logs every read, write and delete to a workspace.
 
+CrossGuard: audit-storage-blob-logs, per diagnostic setting.
+
 The single-resource part of the CrossGuard policy audit-storage-blob-logs (which also
 requires one per account and a workspace of the same plan): a setting scoped to a blob
 service enables StorageRead, StorageWrite and StorageDelete (or the allLogs/audit category

@@ -1,4 +1,6 @@
-"""Stores say what they hold (CrossGuard: governance-data-classification, accounts and containers).
+"""Stores say what they hold.
+
+CrossGuard: governance-data-classification, accounts and containers.
 
 Storage accounts carry `dpaguard-data-class` matching their `dpaguard-agreement` tag
 (therapy-recordings for OUS, ecg-patient-data for ECG); blob containers carry

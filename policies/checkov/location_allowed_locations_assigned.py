@@ -1,4 +1,6 @@
-"""An allowed-locations policy assignment enforces Norway only, over the whole subscription (CrossGuard: location-allowed-locations-assigned, per assignment).
+"""An allowed-locations policy assignment enforces Norway only, over the whole subscription.
+
+CrossGuard: location-allowed-locations-assigned, per assignment.
 
 For the two built-in "Allowed locations" definitions: enforcementMode Default, no notScopes,
 and listOfAllowedLocations naming only norwayeast/norwaywest. That both are assigned at all

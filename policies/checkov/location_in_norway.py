@@ -1,4 +1,6 @@
-"""Every resource with a location is in Norway; `global` only for types Azure requires it of (CrossGuard: location-in-norway, explicit locations).
+"""Every resource with a location is in Norway; `global` only for types Azure requires it of.
+
+CrossGuard: location-in-norway, explicit locations.
 
 Types that always live in a region must say where (ARM requires it; azure-native would fill
 it in from the provider config, which no template shows). Other resources without a

@@ -1,5 +1,7 @@
 """No inbound NSG rule opens management ports (or all ports) to the internet, however it is spelled.
 
+CrossGuard: network-nsg-no-internet-management-ports.
+
 checkov's CKV_AZURE_9/10/160 compare the source with `"*"`, `"internet"`, `"any"` and
 `"0.0.0.0"` case-sensitively, so `Internet`, `Any` and `0.0.0.0/0` (how Azure and people
 write them) pass there. Here the internet is `*`, `Any`, `Internet`, `0.0.0.0/0`, `::/0` in

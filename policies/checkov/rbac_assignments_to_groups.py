@@ -1,4 +1,6 @@
-"""Roles are granted to groups, never directly to a user or service principal (CrossGuard: rbac-assignments-to-groups, principalType part).
+"""Roles are granted to groups, never directly to a user or service principal.
+
+CrossGuard: rbac-assignments-to-groups, principalType part.
 
 Whether a PIM eligibility names a person of the register is known to the CrossGuard policy only.
 """

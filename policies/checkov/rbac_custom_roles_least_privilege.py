@@ -1,4 +1,6 @@
-"""Custom roles: no wildcards, no escalation, no key listing, data actions fit the role, assignable no wider than a resource group.
+"""Custom roles grant only what their task needs: no wildcards, escalation or key listing; narrow scopes.
+
+CrossGuard: rbac-custom-roles-least-privilege.
 
 checkov's CKV_AZURE_39 fails only a `*` action with a subscription in the assignable scopes.
 This mirrors the CrossGuard policy rbac-custom-roles-least-privilege: the role's kind is the

@@ -1,4 +1,6 @@
-"""PIM eligibility expires within a year: time-bound elevation (CrossGuard: rbac-operator-elevation-time-bound, eligibility part).
+"""PIM eligibility expires within a year: time-bound elevation.
+
+CrossGuard: rbac-operator-elevation-time-bound, eligibility part.
 
 `scheduleInfo.expiration` is AfterDuration with an ISO 8601 duration of at most 365 days, or
 AfterDateTime at most 365 days after the start; NoExpiration or none is refused. That the

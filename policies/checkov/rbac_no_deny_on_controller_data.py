@@ -1,4 +1,6 @@
-"""No deny assignment takes blob data away from anyone (CrossGuard: rbac-controller-access-kept, deny part).
+"""No deny assignment takes blob data away from anyone.
+
+CrossGuard: rbac-controller-access-kept, deny part.
 
 OUS-11: the processor never blocks the controller's access to what it submitted. A deny
 assignment whose data actions cover blobs (or everything) can do exactly that, whoever it

@@ -1,4 +1,7 @@
-"""No assignment or PIM eligibility of a built-in role too broad for any task here (CrossGuard: rbac-no-privileged-builtin-roles)."""
+"""No assignment or PIM eligibility of a built-in role too broad for any task here.
+
+CrossGuard: rbac-no-privileged-builtin-roles.
+"""
 
 from __future__ import annotations
 

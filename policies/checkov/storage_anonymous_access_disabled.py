@@ -1,4 +1,7 @@
-"""No anonymous reads from the account (CrossGuard: storage-anonymous-access-disabled, account part)."""
+"""No anonymous reads from the account.
+
+CrossGuard: storage-anonymous-access-disabled, account part.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from typing import Any
 from checkov.arm.base_resource_check import BaseResourceCheck
 from checkov.common.models.enums import CheckCategories, CheckResult
 
-from _dpa import decide, get, items, lower, named, props
+from _dpa import decide, get, named, props
 
 CLAUSES = ("OUS-6.1.b", "OUS-6.1.a", "ECG-7")
 

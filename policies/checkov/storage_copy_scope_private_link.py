@@ -1,4 +1,7 @@
-"""Server-side copies only within the private network (CrossGuard: storage-copy-scope-private-link)."""
+"""Server-side copies only within the private network.
+
+CrossGuard: storage-copy-scope-private-link.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from typing import Any
 from checkov.arm.base_resource_check import BaseResourceCheck
 from checkov.common.models.enums import CheckCategories, CheckResult
 
-from _dpa import decide, get, items, lower, named, props
+from _dpa import decide, get, named, props
 
 CLAUSES = ("OUS-6.1.b", "ECG-10")
 
@@ -15,7 +18,8 @@ CLAUSES = ("OUS-6.1.b", "ECG-10")
 class StorageCopyScopePrivateLink(BaseResourceCheck):
     def __init__(self) -> None:
         super().__init__(
-            name=named("Storage accounts allow server-side copy only over private links: allowedCopyScope PrivateLink", CLAUSES),
+            name=named("Storage accounts allow server-side copy only over private links: "
+                       "allowedCopyScope PrivateLink", CLAUSES),
             id="CKV_DPA_4",
             categories=(CheckCategories.NETWORKING,),
             supported_resources=("Microsoft.Storage/storageAccounts",),

@@ -1,4 +1,7 @@
-"""No object replication into another tenant (CrossGuard: storage-cross-tenant-replication-disabled)."""
+"""No object replication into another tenant.
+
+CrossGuard: storage-cross-tenant-replication-disabled.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from typing import Any
 from checkov.arm.base_resource_check import BaseResourceCheck
 from checkov.common.models.enums import CheckCategories, CheckResult
 
-from _dpa import decide, get, items, lower, named, props
+from _dpa import decide, get, named, props
 
 CLAUSES = ("ECG-10", "OUS-6.1.b")
 
@@ -15,7 +18,8 @@ CLAUSES = ("ECG-10", "OUS-6.1.b")
 class StorageCrossTenantReplicationDisabled(BaseResourceCheck):
     def __init__(self) -> None:
         super().__init__(
-            name=named("Storage accounts forbid object replication to other Entra ID tenants: allowCrossTenantReplication false", CLAUSES),
+            name=named("Storage accounts forbid object replication to other Entra ID tenants: "
+                       "allowCrossTenantReplication false", CLAUSES),
             id="CKV_DPA_3",
             categories=(CheckCategories.GENERAL_SECURITY,),
             supported_resources=("Microsoft.Storage/storageAccounts",),

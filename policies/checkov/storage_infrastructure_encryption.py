@@ -1,4 +1,7 @@
-"""Infrastructure (second-layer) encryption at rest (CrossGuard: storage-infrastructure-encryption)."""
+"""Infrastructure (second-layer) encryption at rest.
+
+CrossGuard: storage-infrastructure-encryption.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from typing import Any
 from checkov.arm.base_resource_check import BaseResourceCheck
 from checkov.common.models.enums import CheckCategories, CheckResult
 
-from _dpa import decide, get, items, lower, named, props
+from _dpa import decide, get, named, props
 
 CLAUSES = ("ECG-7S",)
 
@@ -15,7 +18,8 @@ CLAUSES = ("ECG-7S",)
 class StorageInfrastructureEncryption(BaseResourceCheck):
     def __init__(self) -> None:
         super().__init__(
-            name=named("Storage accounts are double-encrypted at rest: encryption.requireInfrastructureEncryption true", CLAUSES),
+            name=named("Storage accounts are double-encrypted at rest: "
+                       "encryption.requireInfrastructureEncryption true", CLAUSES),
             id="CKV_DPA_5",
             categories=(CheckCategories.ENCRYPTION,),
             supported_resources=("Microsoft.Storage/storageAccounts",),

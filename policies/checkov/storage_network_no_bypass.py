@@ -1,4 +1,7 @@
-"""No trusted-service bypass and no firewall exceptions (CrossGuard: storage-network-default-deny; CKV_AZURE_35 checks the default action)."""
+"""No trusted-service bypass and no firewall exceptions.
+
+CrossGuard: storage-network-default-deny, bypass and exceptions (CKV_AZURE_35 checks the default action).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from typing import Any
 from checkov.arm.base_resource_check import BaseResourceCheck
 from checkov.common.models.enums import CheckCategories, CheckResult
 
-from _dpa import decide, get, items, lower, named, props
+from _dpa import decide, get, items, named, props
 
 CLAUSES = ("OUS-6.1.b", "ECG-6")
 
@@ -15,7 +18,8 @@ CLAUSES = ("OUS-6.1.b", "ECG-6")
 class StorageNetworkNoBypass(BaseResourceCheck):
     def __init__(self) -> None:
         super().__init__(
-            name=named("Storage firewalls let nothing past the private endpoint: networkAcls bypass None, no IP, VNet or resource rules", CLAUSES),
+            name=named("Storage firewalls let nothing past the private endpoint: networkAcls bypass "
+                       "None, no IP, VNet or resource rules", CLAUSES),
             id="CKV_DPA_7",
             categories=(CheckCategories.NETWORKING,),
             supported_resources=("Microsoft.Storage/storageAccounts",),

@@ -1,4 +1,7 @@
-"""Public network access disabled, absent included (CrossGuard: storage-public-network-disabled)."""
+"""Public network access disabled, absent included.
+
+CrossGuard: storage-public-network-disabled.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from typing import Any
 from checkov.arm.base_resource_check import BaseResourceCheck
 from checkov.common.models.enums import CheckCategories, CheckResult
 
-from _dpa import decide, get, items, lower, named, props
+from _dpa import decide, get, named, props
 
 CLAUSES = ("OUS-6.1.b", "ECG-6")
 
@@ -15,7 +18,8 @@ CLAUSES = ("OUS-6.1.b", "ECG-6")
 class StoragePublicNetworkDisabled(BaseResourceCheck):
     def __init__(self) -> None:
         super().__init__(
-            name=named("Storage accounts refuse public networks: publicNetworkAccess Disabled (absent is Enabled)", CLAUSES),
+            name=named("Storage accounts refuse public networks: publicNetworkAccess Disabled (absent "
+                       "is Enabled)", CLAUSES),
             id="CKV_DPA_6",
             categories=(CheckCategories.NETWORKING,),
             supported_resources=("Microsoft.Storage/storageAccounts",),

@@ -1,4 +1,6 @@
-"""A storage account's replication fits the agreement its tag names (CrossGuard: retention-ecg-zone-redundant, retention-ous-no-geo-copies, SKU part).
+"""A storage account's replication fits the agreement its tag names.
+
+CrossGuard: retention-ecg-zone-redundant, retention-ous-no-geo-copies, SKU part.
 
 OUS recordings exist once (OUS-5): no geo-replicated SKU (GRS, GZRS, RA-*). ECG patient data
 survives the loss of a zone (ECG-7S): ZRS, GZRS or RA-GZRS. The account's own

@@ -1,5 +1,7 @@
 """Point-to-site VPN: OpenVPN with Entra ID sign-in only, and no second way in.
 
+CrossGuard: network-vpn-entra-openvpn, without the register.
+
 Entra ID (and so Conditional Access MFA and device compliance) works over OpenVPN only;
 IKEv2/SSTP, root certificates and RADIUS would let clients in without it. Tenant and issuer
 must be Azure's documented values for one and the same tenant (the issuer with its trailing

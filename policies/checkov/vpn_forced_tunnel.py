@@ -1,5 +1,7 @@
 """Point-to-site clients get every IPv4 destination through the tunnel: no split tunnelling.
 
+CrossGuard: network-vpn-forced-tunnel.
+
 A P2S client routes into the tunnel only the VNet's space and the gateway's `customRoutes`,
 so forced tunnelling means custom routes whose union is all of IPv4 (0.0.0.0/1 + 128.0.0.0/1,
 or 0.0.0.0/0); the coverage is computed (CrossGuard: network-vpn-forced-tunnel).
@@ -33,7 +35,8 @@ def covers_all_ipv4(prefixes: list[Any]) -> bool:
 class VpnForcedTunnel(BaseResourceCheck):
     def __init__(self) -> None:
         super().__init__(
-            name=named("Point-to-site VPN gateways force-tunnel clients: customRoutes cover all of IPv4", CLAUSES),
+            name=named("Point-to-site VPN gateways force-tunnel clients: customRoutes cover all of "
+                       "IPv4", CLAUSES),
             id="CKV_DPA_9",
             categories=(CheckCategories.NETWORKING,),
             supported_resources=("Microsoft.Network/virtualNetworkGateways",),

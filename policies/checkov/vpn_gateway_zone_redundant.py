@@ -1,4 +1,7 @@
-"""The VPN gateway survives the loss of an availability zone: an AZ SKU (CrossGuard: network-vpn-gateway-zone-redundant, gateway part)."""
+"""The VPN gateway survives the loss of an availability zone: an AZ SKU.
+
+CrossGuard: network-vpn-gateway-zone-redundant, gateway part.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +22,8 @@ def _az(value: Any) -> bool:
 class VpnGatewayZoneRedundant(BaseResourceCheck):
     def __init__(self) -> None:
         super().__init__(
-            name=named("VPN gateways use a zone-redundant SKU: sku.name and sku.tier VpnGw1AZ..VpnGw5AZ", CLAUSES),
+            name=named("VPN gateways use a zone-redundant SKU: sku.name and sku.tier "
+                       "VpnGw1AZ..VpnGw5AZ", CLAUSES),
             id="CKV_DPA_11",
             categories=(CheckCategories.BACKUP_AND_RECOVERY,),
             supported_resources=("Microsoft.Network/virtualNetworkGateways",),

@@ -1,4 +1,6 @@
-"""Nothing behind the VPN gateway gives tunnelled clients a way out to the internet (CrossGuard: network-vpn-no-internet-breakout).
+"""Nothing behind the VPN gateway gives tunnelled clients a way out to the internet.
+
+CrossGuard: network-vpn-no-internet-breakout.
 
 - no `gatewayDefaultSite` on the gateway (it sends internet-bound traffic to a site);
 - local network gateways advertise private (RFC 1918, ULA) prefixes only, and no BGP;
