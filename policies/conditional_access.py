@@ -17,11 +17,13 @@ from typing import Any
 
 from pulumi_policy.proxy import UnknownValueError
 
-from policies.lib import get, get_list, get_map, get_str, get_strs, lower
+from policies.lib import get, get_list, get_map, get_str, get_strs, lower, register_of
 
 CONDITIONAL_ACCESS_POLICY = "azuread:index/conditionalAccessPolicy:ConditionalAccessPolicy"
 AZURE_MANAGEMENT_APP = "797f4846-ba00-4fd7-ba43-dac1f8f63013"
 ALL = "all"
+# The clients people sign in to the VPN and the portal with (not legacy protocols).
+INTERACTIVE_CLIENTS = ("browser", "mobileAppsAndDesktopClients")
 
 # Built-in authentication strengths that require multifactor authentication
 # (Microsoft Graph authenticationStrengthPolicy ids: MFA, passwordless MFA, phishing-resistant MFA).
@@ -159,3 +161,47 @@ def display(policy: Any) -> str:
     except UnknownValueError:
         name = None
     return f"conditional access policy '{name or policy.name}'"
+
+
+def require_on_protected_apps(
+    args: Any,
+    report_violation: Callable[..., None],
+    *,
+    clause: str,
+    specific: Callable[[Any], str | None],
+    requirement: str,
+    fix: str,
+) -> None:
+    """For the Azure VPN Client (register vpnAudience) and Azure management: some enabled policy must
+    cover every interactive sign-in to the app and pass `specific` (None = passes). Otherwise each
+    policy meant for the app is reported with its first shortfall, or, if none is, the absence."""
+    register = register_of(args)
+    apps = {"the Azure VPN Client": get_str(register, "vpnAudience"), "Azure management": AZURE_MANAGEMENT_APP}
+    candidates = policies_of(args.resources)
+    for what, app in apps.items():
+        if not app:
+            report_violation(f"{clause} the register names no vpnAudience, so the VPN app can't be checked: "
+                             "run dpaguard plan to write the policy config")
+            continue
+
+        def shortfall(policy: Any, app: str = app) -> str | None:
+            return first_reason(
+                lambda: app_reason(policy, app),
+                lambda: state_reason(policy),
+                lambda: users_reason(policy),
+                lambda: locations_reason(policy),
+                lambda: client_apps_reason(policy, INTERACTIVE_CLIENTS),
+                lambda: scope_reason(policy),
+                lambda: specific(policy),
+            )
+
+        covered, reasons = best_effort(candidates, shortfall)
+        if covered:
+            continue
+        # Policies meant for this app's interactive sign-ins (not e.g. the legacy-protocol block).
+        targeting = [(p, r) for p, r in reasons
+                     if app_reason(p, app) is None and client_apps_reason(p, INTERACTIVE_CLIENTS) is None]
+        for policy, reason in targeting:
+            report_violation(f"{clause} {display(policy)} covers {what} ({app}) but {reason}: {fix}", policy.urn)
+        if not targeting:
+            report_violation(f"{clause} no enabled conditional access policy {requirement} for {what} ({app}): {fix}")

@@ -17,24 +17,10 @@ management the control plane to anyone in the tenant, not only to members of the
 
 from __future__ import annotations
 
-from policies.conditional_access import (
-    AZURE_MANAGEMENT_APP,
-    app_reason,
-    best_effort,
-    client_apps_reason,
-    display,
-    first_reason,
-    grant_has_mfa,
-    locations_reason,
-    policies_of,
-    scope_reason,
-    state_reason,
-    users_reason,
-)
-from policies.lib import get, get_map, get_str, get_strs, lower, register_of, stack_policy
+from policies.conditional_access import grant_has_mfa, require_on_protected_apps
+from policies.lib import get, get_map, get_str, get_strs, lower, stack_policy
 
 CLAUSES = "[OUS-6.1.d, OUS-6.1.c, OUS-6.1.a, ECG-7]"
-CLIENT_TYPES = ("browser", "mobileAppsAndDesktopClients")
 DEVICE_CONTROLS = {"compliantdevice", "domainjoineddevice"}
 
 
@@ -53,48 +39,14 @@ def grant_reason(policy) -> str | None:
     return None
 
 
-def reason_for(app: str):
-    def reason(policy) -> str | None:
-        return first_reason(
-            lambda: app_reason(policy, app),
-            lambda: state_reason(policy),
-            lambda: users_reason(policy),
-            lambda: locations_reason(policy),
-            lambda: client_apps_reason(policy, CLIENT_TYPES),
-            lambda: scope_reason(policy),
-            lambda: grant_reason(policy),
-        )
-    return reason
-
-
 def validate(args, report_violation) -> None:
-    register = register_of(args)
-    audience = get_str(register, "vpnAudience")
-    apps = {"the Azure VPN Client": audience, "Azure management": AZURE_MANAGEMENT_APP}
-    candidates = policies_of(args.resources)
-    for what, app in apps.items():
-        if not app:
-            report_violation(f"{CLAUSES} the register names no vpnAudience, so the VPN app can't be checked: "
-                             "run dpaguard plan to write the policy config")
-            continue
-        covered, reasons = best_effort(candidates, reason_for(app))
-        if covered:
-            continue
-        # Policies meant for this app's interactive sign-ins (not e.g. the legacy-protocol block).
-        targeting = [(p, r) for p, r in reasons
-                     if app_reason(p, app) is None and client_apps_reason(p, CLIENT_TYPES) is None]
-        for policy, reason in targeting:
-            report_violation(
-                f"{CLAUSES} {display(policy)} covers {what} ({app}) but {reason}: sign-ins to it need MFA and a "
-                "compliant device from every location (includedLocations [All], no excludedLocations, "
-                "builtInControls [mfa, compliantDevice], operator AND, state enabled)",
-                policy.urn,
-            )
-        if not targeting:
-            report_violation(
-                f"{CLAUSES} no enabled conditional access policy requires MFA and a compliant device for {what} "
-                f"({app}): add one for all users and all locations (modules/access.py 'mfa-compliant-device')"
-            )
+    require_on_protected_apps(
+        args, report_violation, clause=CLAUSES, specific=grant_reason,
+        requirement="requires MFA and a compliant device",
+        fix="sign-ins to it need MFA and a compliant device from every location (includedLocations [All], no "
+        "excludedLocations, builtInControls [mfa, compliantDevice], operator AND, state enabled), as "
+        "modules/access.py's 'mfa-compliant-device' policy does",
+    )
 
 
 POLICY = stack_policy(
