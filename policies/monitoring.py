@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from policies.lib import get, get_list, get_str, lower
+from policies.stack import label_of
 
 WORKSPACE = "azure-native:operationalinsights:Workspace"
 DIAGNOSTIC_SETTING_TYPES = ("azure-native:monitor:DiagnosticSetting", "azure-native:insights:DiagnosticSetting")
@@ -70,6 +71,31 @@ def enabled_logs(props: Any) -> tuple[set[str], set[str]]:
         if group:
             groups.add(group)
     return categories, groups
+
+
+def logs_by_target(
+    resources: Iterable[Any], workspaces: set[str], undecided, elsewhere: dict[str, list[str]] | None = None
+) -> dict[str, tuple[set[str], set[str]]]:
+    """Resource key -> (categories, category groups) enabled on it by diagnostic settings that send
+    to one of `workspaces`; several settings on one target add up. Settings sending anywhere
+    else are listed in `elsewhere` (target -> setting labels) when given, else ignored."""
+    enabled: dict[str, tuple[set[str], set[str]]] = {}
+    for r in resources:
+        if r.resource_type not in DIAGNOSTIC_SETTING_TYPES:
+            continue
+        with undecided.about(label_of(r)):
+            target = id_key(get_str(r.props, "resourceUri"))
+            if target is None:
+                continue
+            if id_key(get_str(r.props, "workspaceId")) not in workspaces:
+                if elsewhere is not None:
+                    elsewhere.setdefault(target, []).append(label_of(r))
+                continue
+            categories, groups = enabled_logs(r.props)
+            have = enabled.setdefault(target, (set(), set()))
+            have[0].update(categories)
+            have[1].update(groups)
+    return enabled
 
 
 def missing_categories(categories: set[str], groups: set[str], wanted: Sequence[str],

@@ -11,8 +11,7 @@ and location are checked too). Several settings on one blob service add up.
 from __future__ import annotations
 
 from policies.lib import get_str, stack_policy
-from policies.monitoring import DIAGNOSTIC_SETTING_TYPES, enabled_logs, id_key, missing_categories, resource_key, \
-    workspace_keys
+from policies.monitoring import logs_by_target, missing_categories, resource_key, workspace_keys
 from policies.stack import STORAGE_ACCOUNT, Undecided, label_of
 
 CATEGORIES = ("StorageRead", "StorageWrite", "StorageDelete")
@@ -22,22 +21,8 @@ GROUPS = ("allLogs", "audit")
 def validate(args, report_violation) -> None:
     undecided = Undecided()
     workspaces = workspace_keys(args.resources, undecided)
-    enabled: dict[str, tuple[set[str], set[str]]] = {}
     elsewhere: dict[str, list[str]] = {}
-    for r in args.resources:
-        if r.resource_type not in DIAGNOSTIC_SETTING_TYPES:
-            continue
-        with undecided.about(label_of(r)):
-            target = id_key(get_str(r.props, "resourceUri"))
-            if target is None:
-                continue
-            if id_key(get_str(r.props, "workspaceId")) not in workspaces:
-                elsewhere.setdefault(target, []).append(label_of(r))
-                continue
-            categories, groups = enabled_logs(r.props)
-            have = enabled.setdefault(target, (set(), set()))
-            have[0].update(categories)
-            have[1].update(groups)
+    enabled = logs_by_target(args.resources, workspaces, undecided, elsewhere)
     if undecided.notes:
         # A setting that couldn't be read may be the one a resource lacks: no verdict, only the note.
         undecided.finish()

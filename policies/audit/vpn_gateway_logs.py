@@ -12,8 +12,7 @@ from __future__ import annotations
 from pulumi_policy import Severity
 
 from policies.lib import get, get_str, lower, stack_policy
-from policies.monitoring import DIAGNOSTIC_SETTING_TYPES, enabled_logs, id_key, missing_categories, resource_key, \
-    workspace_keys
+from policies.monitoring import logs_by_target, missing_categories, resource_key, workspace_keys
 from policies.stack import Undecided, label_of
 
 VIRTUAL_NETWORK_GATEWAY = "azure-native:network:VirtualNetworkGateway"
@@ -24,18 +23,7 @@ GROUPS = ("allLogs",)
 def validate(args, report_violation) -> None:
     undecided = Undecided()
     workspaces = workspace_keys(args.resources, undecided)
-    enabled: dict[str, tuple[set[str], set[str]]] = {}
-    for r in args.resources:
-        if r.resource_type not in DIAGNOSTIC_SETTING_TYPES:
-            continue
-        with undecided.about(label_of(r)):
-            target = id_key(get_str(r.props, "resourceUri"))
-            if target is None or id_key(get_str(r.props, "workspaceId")) not in workspaces:
-                continue
-            categories, groups = enabled_logs(r.props)
-            have = enabled.setdefault(target, (set(), set()))
-            have[0].update(categories)
-            have[1].update(groups)
+    enabled = logs_by_target(args.resources, workspaces, undecided)
     if undecided.notes:
         # A setting that couldn't be read may be the one a resource lacks: no verdict, only the note.
         undecided.finish()
