@@ -304,6 +304,20 @@ def horizon(policies: Iterable[Any], container: str, blob_type: str) -> Horizon:
     return Horizon(base, version, snapshot)
 
 
+def late_deletions(policies: Iterable[Any], container: str, limit: float) -> list[str]:
+    """Per blob type, what the lifecycle rules delete later than `limit` days (or never):
+    base blobs, versions and snapshots alike. Empty when everything goes in time."""
+    problems = []
+    for blob_type in BLOB_TYPES:
+        h = horizon(policies, container, blob_type)
+        late = [f"{what} after {days(value)}" for what, value in
+                (("base blobs", h.base), ("versions", h.version), ("snapshots", h.snapshot))
+                if value is None or value > limit]
+        if late:
+            problems.append(f"{blob_type}: {', '.join(late)}")
+    return problems
+
+
 def days(value: float | None) -> str:
     if value is None:
         return "never"

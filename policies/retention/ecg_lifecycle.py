@@ -2,15 +2,14 @@
 
 from policies.lib import get_number, register_of, stack_policy
 from policies.stack import (
-    BLOB_TYPES,
     Undecided,
     collect,
     container_name,
     controller_of_container,
     controllers,
     days,
-    horizon,
     label_of,
+    late_deletions,
 )
 
 CLAUSE = "[ECG-4]"
@@ -41,16 +40,9 @@ def validate(args, report_violation) -> None:
                             container.urn,
                         )
                         continue
-                    problems = []
-                    for blob_type in BLOB_TYPES:
-                        h = horizon(policies, name, blob_type)
-                        # With versioning on (ECG-7S) a deleted or overwritten blob lives on as a
-                        # version, so versions and snapshots need a deadline of their own too.
-                        late = [f"{what} after {days(value)}" for what, value in
-                                (("base blobs", h.base), ("versions", h.version), ("snapshots", h.snapshot))
-                                if value is None or value > retention]
-                        if late:
-                            problems.append(f"{blob_type}: {', '.join(late)}")
+                    # With versioning on (ECG-7S) a deleted or overwritten blob lives on as a
+                    # version, so versions and snapshots need a deadline of their own too.
+                    problems = late_deletions(policies, name, retention)
                     if problems:
                         report_violation(
                             f"{CLAUSE} {label} ('{name}') keeps patient data of '{controller}' longer than its "

@@ -2,15 +2,14 @@
 
 from policies.lib import get_number, get_str, register_of, stack_policy
 from policies.stack import (
-    BLOB_TYPES,
     META_DATA_CLASS,
     RECORDINGS_PREFIX,
     Undecided,
     collect,
     container_name,
     days,
-    horizon,
     label_of,
+    late_deletions,
 )
 
 CLAUSES = "[OUS-4.1, OUS-5]"
@@ -53,14 +52,7 @@ def validate(args, report_violation) -> None:
                     if not is_recordings(container):
                         continue
                     name = container_name(container) or "?"
-                    problems = []
-                    for blob_type in BLOB_TYPES:
-                        h = horizon(policies, name, blob_type)
-                        late = [f"{what} after {days(value)}" for what, value in
-                                (("base blobs", h.base), ("versions", h.version), ("snapshots", h.snapshot))
-                                if value is None or value > max_age]
-                        if late:
-                            problems.append(f"{blob_type}: {', '.join(late)}")
+                    problems = late_deletions(policies, name, max_age)
                     if problems:
                         report_violation(
                             f"{CLAUSES} recordings container '{name}' of {account.label} is not deleted within "
