@@ -19,7 +19,7 @@ import statistics
 import sys
 import tempfile
 import time
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +44,7 @@ def _medians(samples: list[tuple[float, float]]) -> tuple[float, float]:
     return statistics.median(s[0] for s in samples), statistics.median(s[1] for s in samples)
 
 
-@lru_cache(maxsize=None)
+@cache
 def startup_seconds(runs: int) -> tuple[float, float]:
     """checkov with the scan's flags on an empty directory: the fixed cost of every invocation (wall, CPU)."""
     with tempfile.TemporaryDirectory(prefix="dpaguard-bench-empty-") as tmp:

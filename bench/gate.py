@@ -30,7 +30,9 @@ from cryptography.hazmat.primitives import hashes  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import padding, rsa  # noqa: E402
 
 from dpaguard.gate import tokens  # noqa: E402
+from dpaguard.gate.audit import AuditLog  # noqa: E402
 from dpaguard.gate.jwks import JwksSource  # noqa: E402
+from dpaguard.gate.stack import AuditJournal  # noqa: E402
 from dpaguard.gate.tokens import TokenPolicy, verify_token  # noqa: E402
 from dpaguard.gate.totp import TotpStore  # noqa: E402
 
@@ -126,12 +128,25 @@ def main() -> int:
             clock[0] += 30
             assert store.verify("bench", totp.at(clock[0]), now=clock[0]).allowed
 
+        (workdir / "witness").mkdir()
+        journal = AuditJournal(AuditLog(workdir / "audit.log", os.urandom(32), workdir / "witness"), "bench")
+        bound = TotpStore(workdir / "bound.store", os.urandom(32), journal=journal)
+        bound_totp = pyotp.parse_uri(bound.enroll("bench"))
+        bound_clock = [time.time()]
+
+        def totp_bound() -> None:
+            # the same, with the store bound to the audit log: read the witness, append the
+            # HMAC'd entry and its checkpoint first, then replace the store
+            bound_clock[0] += 30
+            assert bound.verify("bench", bound_totp.at(bound_clock[0]), now=bound_clock[0]).allowed
+
         subjects = {"floor": floor, "full": full, "full_cold": full_cold_header, "no_rsa": without_rsa}
-        per_call: dict[str, list[float]] = {name: [] for name in (*subjects, "totp")}
+        per_call: dict[str, list[float]] = {name: [] for name in (*subjects, "totp", "totp_bound")}
         for _ in range(args.rounds):
             for name, call in subjects.items():
                 per_call[name].append(timed(call, args.number))
             per_call["totp"].append(timed(totp_verify, args.totp_number, time.perf_counter))
+            per_call["totp_bound"].append(timed(totp_bound, args.totp_number, time.perf_counter))
 
     ratios = [f / b for f, b in zip(per_call["full"], per_call["floor"], strict=True)]
     ratios_cold = [f / b for f, b in zip(per_call["full_cold"], per_call["floor"], strict=True)]
@@ -145,6 +160,7 @@ def main() -> int:
         ("token: full decision, header cache cleared each call", "full_cold"),
         ("token: decision with a stub key (no RSA): the overhead", "no_rsa"),
         ("totp:  TotpStore.verify (accepted, fsync'd store)", "totp"),
+        ("totp:  the same, bound to the audit log (CLI path)", "totp_bound"),
     ]
     for label, name in rows:
         print(f"{label:52} {1 / med[name]:9.0f} {med[name] * 1e6:8.1f}")

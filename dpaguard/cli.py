@@ -11,19 +11,37 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from dpaguard import __version__
-from dpaguard.commands import arm, audit, check, clauses, deploy, plan, scan, token, totp
+from dpaguard.commands import (
+    arm,
+    audit,
+    breach,
+    certificate,
+    check,
+    clauses,
+    deploy,
+    erase,
+    evidence,
+    offboard,
+    plan,
+    review,
+    scan,
+    token,
+    totp,
+    tunnel,
+)
 from dpaguard.errors import EXIT_USAGE, DpaGuardError, UsageError
 
 # The command list is explicit: no registration by import side effect.
-COMMANDS = (plan, check, clauses, arm, scan, token, totp, audit, deploy)
+COMMANDS = (plan, check, clauses, arm, scan, token, totp, audit, deploy, tunnel, offboard, erase, certificate, evidence, review, breach)
 
 
 class _Parser(argparse.ArgumentParser):
     """argparse prints usage plus a message and exits; we want one line and a return code."""
 
-    def error(self, message: str):  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         raise UsageError(f"{self.prog}: {message}")
 
 
@@ -46,7 +64,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         return int(args.run(args))
     except DpaGuardError as exc:
-        print(f"dpaguard: error: {exc.message}", file=sys.stderr)
+        # one line whatever the caller put in a path or name: control characters are escaped
+        line = "".join(c if c.isprintable() else repr(c)[1:-1] for c in exc.message)
+        print(f"dpaguard: error: {line}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("dpaguard: error: interrupted", file=sys.stderr)

@@ -4,6 +4,10 @@ Access is granted to Entra ID security groups only, one per controller and data 
 one for operators; a person joins a group only once their confidentiality declaration is on
 record. Conditional Access makes every sign-in to the VPN and to Azure management use MFA on
 a compliant (managed) device, from any location, and blocks legacy protocols that cannot do MFA.
+
+On top, the policies of CISA's Entra ID baseline (ScubaGear `baselines/aad.md`, MS.AAD.2.1, 2.3,
+3.1, 3.2, 3.6, 3.9, and 3.7/3.8 for the processor's own staff; `_baseline_policies`): phishing-
+resistant MFA on every resource, blocks for high user and sign-in risk and for the device code flow.
 """
 
 from __future__ import annotations
@@ -29,6 +33,31 @@ _GROUP_SUFFIX = {"uploader": "uploaders", "reader": "readers", OPERATOR: "operat
 ENABLED = "enabled"
 ALL = "All"
 LEGACY_CLIENT_APP_TYPES = ("exchangeActiveSync", "other")
+
+# --- Entra ID baseline (CISA ScubaGear `baselines/aad.md`, MS.AAD.*; issue 14) ---
+# The built-in "Phishing-resistant MFA" authentication strength: a fixed id in every tenant
+# (Microsoft Learn, "Built-in authentication strengths"; Microsoft Graph authenticationStrengthPolicy
+# 00000000-0000-0000-0000-000000000004, allowed combinations windowsHelloForBusiness, fido2,
+# x509CertificateMultiFactor). pulumi-azuread 6 wants the hard-coded id prefixed with
+# `/policies/authenticationStrengthPolicies/` (ConditionalAccessPolicyGrantControlsArgs docstring).
+PHISHING_RESISTANT_STRENGTH = "/policies/authenticationStrengthPolicies/00000000-0000-0000-0000-000000000004"
+# The "Highly Privileged Roles" of ScubaGear's aad.md, as role template ids (Microsoft Learn,
+# "Microsoft Entra built-in roles"; the same ids in ScubaGear's Sample-Reports/ProviderSettingsExport.json).
+HIGHLY_PRIVILEGED_ROLES = {
+    "Global Administrator": "62e90394-69f5-4237-9190-012177145e10",
+    "Privileged Role Administrator": "e8611ab8-c189-46e8-94e1-60213ab1f814",
+    "User Administrator": "fe930be7-5e62-47db-91af-98c3a49a38b1",
+    "SharePoint Administrator": "f28a1f50-f6e7-4571-818b-6a12f2af6b6c",
+    "Exchange Administrator": "29232cdf-9323-42fd-ade2-1d097af3e4de",
+    "Hybrid Identity Administrator": "8ac3fc64-6eca-42ea-9e69-59f4c7b60eb2",
+    "Application Administrator": "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3",
+    "Cloud Application Administrator": "158c047a-c907-4556-b7ef-446551a6b5f7",
+}
+HIGH = "high"
+DEVICE_CODE_FLOW = "deviceCodeFlow"
+REGISTER_SECURITY_INFO = "urn:user:registersecurityinfo"
+# Managed device, as MS.AAD.3.7/3.8 ask it: compliant (Intune) or Entra hybrid joined, either suffices.
+MANAGED_DEVICE_CONTROLS = ("compliantDevice", "domainJoinedDevice")
 
 
 @dataclass(frozen=True)
@@ -65,9 +94,12 @@ class MfaAccessArgs:
     break_glass: tuple[str, ...]
     """Object ids excluded from Conditional Access; nothing and nobody else is."""
     sign_in_frequency_hours: int
+    processor_staff: tuple[str, ...] = ()
+    """Object ids of the processor's own staff (operators, declared or not): they work only from
+    processor-managed devices (OUS-6.1.c), on every app and when registering security information."""
 
     @classmethod
-    def from_config(cls, cfg: config.StackConfig) -> "MfaAccessArgs":
+    def from_config(cls, cfg: config.StackConfig) -> MfaAccessArgs:
         groups: list[GroupSpec] = []
         for c in cfg.controllers:
             # ECG data is written by the ECG247 ingest service for every physician (one group,
@@ -134,6 +166,7 @@ class MfaAccessArgs:
             protected_apps=(cfg.vpn.audience, config.AZURE_MANAGEMENT_APP_ID),
             break_glass=cfg.access.break_glass,
             sign_in_frequency_hours=cfg.access.sign_in_frequency_hours,
+            processor_staff=tuple(sorted({s.object_id for s in cfg.staff if s.role == OPERATOR})),
         )
 
 
@@ -238,6 +271,8 @@ class MfaAccess(pulumi.ComponentResource):
             ),
         }
 
+        policies.update(_baseline_policies(name, args, child))
+
         self.group_object_ids = {key: g.object_id for key, g in groups.items()}
         self.operator_group_id = groups["operators"].object_id
         self.controller_group_ids = {}
@@ -253,3 +288,138 @@ class MfaAccess(pulumi.ComponentResource):
                 "policyIds": self.policy_ids,
             }
         )
+
+
+# Every location: no trusted-network exemption (OUS-6.1.d), as in the older three policies.
+_EVERYWHERE = azuread.ConditionalAccessPolicyConditionsLocationsArgs(included_locations=[ALL])
+
+
+def _block(
+    name: str, display_name: str, conditions: azuread.ConditionalAccessPolicyConditionsArgs,
+    opts: pulumi.ResourceOptions,
+) -> azuread.ConditionalAccessPolicy:
+    return azuread.ConditionalAccessPolicy(
+        name, display_name=display_name, state=ENABLED, conditions=conditions,
+        grant_controls=azuread.ConditionalAccessPolicyGrantControlsArgs(operator="OR", built_in_controls=["block"]),
+        opts=opts,
+    )
+
+
+def _baseline_policies(
+    name: str, args: MfaAccessArgs, opts: pulumi.ResourceOptions
+) -> dict[str, azuread.ConditionalAccessPolicy]:
+    """The Conditional Access policies of CISA's Entra ID baseline (ScubaGear `baselines/aad.md`,
+    MS.AAD.2.1, 2.3, 3.1, 3.2, 3.6, 3.9, and 3.7/3.8 for the processor's staff; README "Entra ID
+    baseline" says why 3.7/3.8 stop at the processor's staff). Each targets all resources, from
+    every location, every client type, and excludes the break-glass accounts only."""
+    excluded = list(args.break_glass)
+    everyone = _everyone_everywhere([ALL], ["all"], excluded)
+    policies = {
+        # MS.AAD.3.1 (OUS-6.1.d): phishing-resistant MFA for all users on all resources; SMS, voice
+        # and one-time codes can be relayed by a look-alike sign-in page, FIDO2/WHfB/CBA cannot.
+        "phishing-resistant-mfa": azuread.ConditionalAccessPolicy(
+            f"{name}-phishing-resistant-mfa",
+            display_name=f"{args.prefix}: require phishing-resistant MFA for all users on all resources",
+            state=ENABLED,
+            conditions=everyone,
+            grant_controls=azuread.ConditionalAccessPolicyGrantControlsArgs(
+                operator="OR", authentication_strength_policy_id=PHISHING_RESISTANT_STRENGTH),
+            opts=opts,
+        ),
+        # MS.AAD.3.6: the same for the highly privileged directory roles, a backstop if the
+        # all-users policy is ever changed (the baseline's rationale).
+        "privileged-roles-phishing-resistant-mfa": azuread.ConditionalAccessPolicy(
+            f"{name}-privileged-roles-phishing-resistant-mfa",
+            display_name=f"{args.prefix}: require phishing-resistant MFA for highly privileged roles",
+            state=ENABLED,
+            conditions=azuread.ConditionalAccessPolicyConditionsArgs(
+                client_app_types=["all"],
+                applications=azuread.ConditionalAccessPolicyConditionsApplicationsArgs(included_applications=[ALL]),
+                users=azuread.ConditionalAccessPolicyConditionsUsersArgs(
+                    included_roles=list(HIGHLY_PRIVILEGED_ROLES.values()), excluded_users=excluded),
+                locations=_EVERYWHERE,
+            ),
+            grant_controls=azuread.ConditionalAccessPolicyGrantControlsArgs(
+                operator="OR", authentication_strength_policy_id=PHISHING_RESISTANT_STRENGTH),
+            opts=opts,
+        ),
+        # MS.AAD.3.2 (OUS-6.1.d, ECG-7): MFA on every app, not only the three the older policies name.
+        "all-apps-mfa": azuread.ConditionalAccessPolicy(
+            f"{name}-all-apps-mfa",
+            display_name=f"{args.prefix}: require MFA for all users on all resources",
+            state=ENABLED,
+            conditions=everyone,
+            grant_controls=azuread.ConditionalAccessPolicyGrantControlsArgs(operator="OR", built_in_controls=["mfa"]),
+            opts=opts,
+        ),
+        # MS.AAD.2.1 / 2.3 (Entra ID P2, checked in config): a user or a sign-in that ID Protection
+        # rates high risk is most likely someone else holding valid credentials.
+        "block-high-user-risk": _block(
+            f"{name}-block-high-user-risk", f"{args.prefix}: block users detected as high risk",
+            azuread.ConditionalAccessPolicyConditionsArgs(
+                client_app_types=["all"], user_risk_levels=[HIGH],
+                applications=azuread.ConditionalAccessPolicyConditionsApplicationsArgs(included_applications=[ALL]),
+                users=azuread.ConditionalAccessPolicyConditionsUsersArgs(included_users=[ALL], excluded_users=excluded),
+                locations=_EVERYWHERE,
+            ),
+            opts,
+        ),
+        "block-high-sign-in-risk": _block(
+            f"{name}-block-high-sign-in-risk", f"{args.prefix}: block sign-ins detected as high risk",
+            azuread.ConditionalAccessPolicyConditionsArgs(
+                client_app_types=["all"], sign_in_risk_levels=[HIGH],
+                applications=azuread.ConditionalAccessPolicyConditionsApplicationsArgs(included_applications=[ALL]),
+                users=azuread.ConditionalAccessPolicyConditionsUsersArgs(included_users=[ALL], excluded_users=excluded),
+                locations=_EVERYWHERE,
+            ),
+            opts,
+        ),
+        # MS.AAD.3.9: the device code flow lets a phisher have a victim sign in for the phisher's
+        # session (ScubaGear compares the transfer methods with exactly "deviceCodeFlow").
+        "block-device-code-flow": _block(
+            f"{name}-block-device-code-flow", f"{args.prefix}: block the device code flow",
+            azuread.ConditionalAccessPolicyConditionsArgs(
+                client_app_types=["all"], authentication_flow_transfer_methods=[DEVICE_CODE_FLOW],
+                applications=azuread.ConditionalAccessPolicyConditionsApplicationsArgs(included_applications=[ALL]),
+                users=azuread.ConditionalAccessPolicyConditionsUsersArgs(included_users=[ALL], excluded_users=excluded),
+                locations=_EVERYWHERE,
+            ),
+            opts,
+        ),
+    }
+    if args.processor_staff:
+        staff = list(args.processor_staff)
+        managed = azuread.ConditionalAccessPolicyGrantControlsArgs(
+            operator="OR", built_in_controls=list(MANAGED_DEVICE_CONTROLS))
+        # MS.AAD.3.7 for the processor's staff (OUS-6.1.c: remote operation only from the
+        # processor's own equipment), on every app, not only the VPN and Azure management.
+        policies["staff-managed-device"] = azuread.ConditionalAccessPolicy(
+            f"{name}-staff-managed-device",
+            display_name=f"{args.prefix}: require a managed device for the processor's staff on all resources",
+            state=ENABLED,
+            conditions=azuread.ConditionalAccessPolicyConditionsArgs(
+                client_app_types=["all"],
+                applications=azuread.ConditionalAccessPolicyConditionsApplicationsArgs(included_applications=[ALL]),
+                users=azuread.ConditionalAccessPolicyConditionsUsersArgs(included_users=staff, excluded_users=excluded),
+                locations=_EVERYWHERE,
+            ),
+            grant_controls=managed,
+            opts=opts,
+        )
+        # MS.AAD.3.8 for the processor's staff: stolen credentials can't register the thief's own
+        # authenticator from the thief's device (the Graph user action takes no applications).
+        policies["staff-managed-device-registration"] = azuread.ConditionalAccessPolicy(
+            f"{name}-staff-managed-device-registration",
+            display_name=f"{args.prefix}: require a managed device for the processor's staff to register security info",
+            state=ENABLED,
+            conditions=azuread.ConditionalAccessPolicyConditionsArgs(
+                client_app_types=["all"],
+                applications=azuread.ConditionalAccessPolicyConditionsApplicationsArgs(
+                    included_user_actions=[REGISTER_SECURITY_INFO]),
+                users=azuread.ConditionalAccessPolicyConditionsUsersArgs(included_users=staff, excluded_users=excluded),
+                locations=_EVERYWHERE,
+            ),
+            grant_controls=managed,
+            opts=opts,
+        )
+    return policies

@@ -67,6 +67,15 @@ DENIED_STATUS_CODES = (401, 403)
 DENIED_THRESHOLD = 0
 DENIED_WINDOW = "PT5M"
 DENIED_FREQUENCY = "PT5M"
+# Log-alert criteria of Microsoft.Insights/scheduledQueryRules 2025-01-01-preview (the API
+# pulumi-azure-native 3.29 deploys): the official ARM schema's `Condition.operator` enum is
+# Equals | GreaterThan | GreaterThanOrEqual | LessThan | LessThanOrEqual | GreaterOrLessThan,
+# and `timeAggregation` Count | Average | Minimum | Maximum | Total
+# (azure-resource-manager-schemas: schemas/2025-01-01-preview/Microsoft.Insights.json).
+# Written from that schema, not from the SDK's shared `monitor.ConditionOperator` ("gt"),
+# which belongs to another API and is rejected here; tests/schemas checks it against the schema.
+QUERY_RULE_OPERATOR = "GreaterThan"
+QUERY_RULE_AGGREGATION = "Count"
 
 
 class _Store(Protocol):
@@ -81,7 +90,8 @@ class _Store(Protocol):
 class _Vpn(Protocol):
     """What AuditTrail reads from a ForcedTunnelVpn."""
 
-    gateway_id: pulumi.Input[str]
+    gateway_id: pulumi.Input[str] | None
+    """None when point-to-site VPN terminates on a Virtual WAN hub: modules/egress.py logs that gateway."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +116,9 @@ class AgreementAudit:
     """Who hears of a suspected breach (OUS-6.a, ECG-8), DPO and processor first."""
     depends_on: tuple[pulumi.Resource, ...] = ()
     """The store whose blob services get diagnostic settings."""
+    blob_services: tuple[pulumi.Resource | None, ...] = ()
+    """The blob service resources, in the order of blob_service_ids: each diagnostic setting depends on its
+    own only, so stack policies (outputs, no resourceUri) can tie it to its account."""
 
     def recipient_chunks(self) -> tuple[tuple[BreachRecipient, ...], ...]:
         """The recipients split into action groups of at most EMAIL_RECEIVERS_PER_GROUP, in order."""
@@ -124,15 +137,15 @@ class AuditTrailArgs:
     retention_days: int
     """Log Analytics retention (OUS-6.b)."""
     agreements: tuple[AgreementAudit, ...]
-    vpn_gateway_id: pulumi.Input[str]
-    """ARM id of the point-to-site VPN gateway whose logs are collected."""
+    vpn_gateway_id: pulumi.Input[str] | None
+    """ARM id of the point-to-site VNet gateway whose logs are collected (None: the hub's, modules/egress.py)."""
     vpn_depends_on: tuple[pulumi.Resource, ...] = ()
     """The VPN component, which must exist before its gateway's diagnostic setting."""
 
     @classmethod
     def from_config(
         cls, cfg: config.StackConfig, *, stores: Sequence[_Store], vpn: _Vpn
-    ) -> "AuditTrailArgs":
+    ) -> AuditTrailArgs:
         by_agreement = {s.agreement: s for s in stores}
         missing = [a for a in cfg.agreements if a not in by_agreement]
         if missing:
@@ -145,6 +158,8 @@ class AuditTrailArgs:
                 blob_service_ids=tuple(by_agreement[a].blob_service_ids),
                 recipients=_recipients(cfg, a),
                 depends_on=_resources(by_agreement[a]),
+                blob_services=tuple(getattr(by_agreement[a], "blob_services", {}).get(i)
+                                    for i in by_agreement[a].blob_service_ids),
             )
             for a in cfg.agreements
         )
@@ -187,6 +202,8 @@ class AuditTrail(pulumi.ComponentResource):
     """Log Analytics workspace, diagnostic settings, breach action groups and alert rules."""
 
     workspace_id: str
+    workspace: pulumi.Resource
+    """The Log Analytics workspace: what another component's diagnostic settings wait for."""
     action_group_ids: dict[str, str]
     """Per agreement, its first breach action group (the one with the DPO and processor)."""
     action_group_id_lists: dict[str, list[str]]
@@ -240,11 +257,13 @@ class AuditTrail(pulumi.ComponentResource):
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[rg]),
         )
+        self.workspace = workspace
 
         # OUS-6.b: every read, write and delete on the data, with the caller's identity. One
         # setting per blob service, never per container, so the plan stays small.
         for audit in args.agreements:
-            for account, blob_service_id in zip(audit.account_names, audit.blob_service_ids):
+            for n, (account, blob_service_id) in enumerate(zip(audit.account_names, audit.blob_service_ids, strict=True)):
+                own = audit.blob_services[n] if n < len(audit.blob_services) else None
                 monitor.DiagnosticSetting(
                     f"{name}-{account}-blob-diag",
                     name=DIAGNOSTIC_SETTING,
@@ -254,20 +273,23 @@ class AuditTrail(pulumi.ComponentResource):
                     metrics=[
                         monitor.DiagnosticsMetricSettingsArgs(category=c, enabled=True) for c in STORAGE_METRIC_CATEGORIES
                     ],
-                    opts=pulumi.ResourceOptions(parent=self, depends_on=[workspace, *audit.depends_on]),
+                    opts=pulumi.ResourceOptions(
+                        parent=self, depends_on=[workspace, own] if own is not None else [workspace, *audit.depends_on]
+                    ),
                 )
                 self.diagnostic_resource_ids.append(blob_service_id)
 
         # OUS-6.1.c: who connected over the VPN, when, and with what tunnel parameters.
-        monitor.DiagnosticSetting(
-            f"{name}-vpn-gateway-diag",
-            name=DIAGNOSTIC_SETTING,
-            resource_uri=args.vpn_gateway_id,
-            workspace_id=self.workspace_id,
-            logs=[monitor.DiagnosticsLogSettingsArgs(category=c, enabled=True) for c in GATEWAY_LOG_CATEGORIES],
-            metrics=[monitor.DiagnosticsMetricSettingsArgs(category="AllMetrics", enabled=True)],
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[workspace, *args.vpn_depends_on]),
-        )
+        if args.vpn_gateway_id is not None:
+            monitor.DiagnosticSetting(
+                f"{name}-vpn-gateway-diag",
+                name=DIAGNOSTIC_SETTING,
+                resource_uri=args.vpn_gateway_id,
+                workspace_id=self.workspace_id,
+                logs=[monitor.DiagnosticsLogSettingsArgs(category=c, enabled=True) for c in GATEWAY_LOG_CATEGORIES],
+                metrics=[monitor.DiagnosticsMetricSettingsArgs(category="AllMetrics", enabled=True)],
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[workspace, *args.vpn_depends_on]),
+            )
 
         # OUS-6.b: control-plane changes across the subscription (role assignments, policy, keys).
         monitor.SubscriptionDiagnosticSetting(
@@ -380,8 +402,8 @@ class AuditTrail(pulumi.ComponentResource):
                 criteria=monitor.ScheduledQueryRuleCriteriaArgs(all_of=[
                     monitor.ConditionArgs(
                         query=denied_access_query(audit.account_names),
-                        time_aggregation=monitor.TimeAggregation.COUNT,
-                        operator=monitor.ConditionOperator.GREATER_THAN,
+                        time_aggregation=QUERY_RULE_AGGREGATION,
+                        operator=QUERY_RULE_OPERATOR,
                         threshold=DENIED_THRESHOLD,
                         failing_periods=monitor.ConditionFailingPeriodsArgs(
                             number_of_evaluation_periods=1, min_failing_periods_to_alert=1

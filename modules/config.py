@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import ipaddress
+import os
 import re
 import uuid
 from collections.abc import Iterable, Mapping
@@ -48,6 +49,26 @@ EEA_COUNTRIES = frozenset(
 ECG_SKUS = ("Standard_ZRS", "Standard_GZRS", "Standard_RAGZRS")
 OUS_SKUS = ("Standard_LRS", "Standard_ZRS")
 VPN_SKUS = ("VpnGw1AZ", "VpnGw2AZ", "VpnGw3AZ", "VpnGw4AZ", "VpnGw5AZ")
+# The generations each AZ SKU exists in, from the "Gateway SKUs by tunnel, connection, and
+# throughput" table of Microsoft Learn "About VPN Gateway configuration settings"
+# (azure/vpn-gateway/vpn-gateway-about-vpn-gateway-settings): VpnGw1AZ only as Generation1,
+# VpnGw2AZ/VpnGw3AZ as both, VpnGw4AZ/VpnGw5AZ only as Generation2. The ARM schema accepts any
+# pairing; Azure rejects the others at deployment, so the pair is derived and checked here.
+VPN_GENERATIONS = {
+    "VpnGw1AZ": ("Generation1",),
+    "VpnGw2AZ": ("Generation2", "Generation1"),
+    "VpnGw3AZ": ("Generation2", "Generation1"),
+    "VpnGw4AZ": ("Generation2",),
+    "VpnGw5AZ": ("Generation2",),
+}
+"""SKU -> generations it exists in, preferred (newest) first."""
+
+# Regions with availability zones, from Microsoft Learn "Azure regions list"
+# (azure/reliability/regions-list): Norway East has three zones, Norway West none (a
+# restricted-access region). Zone-redundant storage (ZRS, GZRS, RA-GZRS), zonal or
+# zone-redundant public IPs and the AZ gateway SKUs need zones, so Azure rejects them there.
+ZONE_REGIONS = frozenset({"norwayeast"})
+ZONE_REDUNDANT_STORAGE = ("Standard_ZRS", "Standard_GZRS", "Standard_RAGZRS")
 
 # Azure lifecycle management: at most 100 rules per policy and 10 prefixes per rule.
 LIFECYCLE_MAX_RULES = 100
@@ -129,11 +150,39 @@ class NetworkConfig:
     gateway_subnet: ipaddress.IPv4Network
     private_endpoint_subnet: ipaddress.IPv4Network
     vpn_client_pool: ipaddress.IPv4Network
+    dns_resolver_subnet: ipaddress.IPv4Network
+    """Inbound endpoint subnet of the DNS Private Resolver (delegated to Microsoft.Network/dnsResolvers)."""
+
+    @property
+    def dns_resolver_ip(self) -> ipaddress.IPv4Address:
+        """The inbound endpoint's static address: the first one Azure lets a subnet hand out.
+
+        Azure reserves the first four addresses of every subnet (network, gateway, two for
+        Azure DNS) and the last: Microsoft Learn "Azure Virtual Network frequently asked
+        questions", "Are there any restrictions on using IP addresses within these subnets?".
+        """
+        return self.dns_resolver_subnet.network_address + 4
+
+
+@dataclass(frozen=True)
+class EgressConfig:
+    """Controlled egress for VPN clients: a Virtual WAN secured hub (modules/egress.py).
+
+    Present: point-to-site VPN terminates on the hub's P2S gateway, and routing intent sends
+    clients' internet traffic through the hub's Azure Firewall, which allows only the
+    services operators need. Absent: the VNet gateway of modules/vpn.py, no internet at all.
+    """
+
+    hub_address_prefix: ipaddress.IPv4Network
+    state_backend_fqdns: tuple[str, ...]
+    """Where the Pulumi state lives (e.g. api.pulumi.com or the state storage account's blob host)."""
 
 
 @dataclass(frozen=True)
 class VpnConfig:
     sku: str
+    generation: str
+    """Gateway generation, derived from the SKU (VPN_GENERATIONS); config may only confirm it."""
     audience: str
     """Application id of the Azure VPN Client registration (Entra ID auth)."""
 
@@ -147,10 +196,14 @@ class AccessConfig:
     """Whether `dpaguard deploy` accepts a TOTP code from a break-glass operator."""
     operator_eligibility_days: int
     """PIM eligibility length for operators (time-bound elevation, OUS-6.2)."""
-    deployer_role: str
-    """App role a token must carry for `dpaguard deploy`."""
+    deployer_role: str | None
+    """App role a token must carry for `dpaguard deploy`; None for Azure Resource Manager tokens, which never
+    carry app roles (only tokens for an app that defines roles do), so deployers are then the stack's
+    `gate.deployers` object ids alone."""
     token_audience: str
     """Audience of the access tokens that `dpaguard deploy` accepts."""
+    entra_licence: str
+    """Microsoft Entra ID plan of the tenant (`access.entraLicence`, required in config; see ENTRA_LICENCES)."""
 
 
 @dataclass(frozen=True)
@@ -206,6 +259,7 @@ class StackConfig:
     recordings: RecordingsConfig | None = None
     ecg: EcgConfig | None = None
     sub_processors: tuple[SubProcessor, ...] = field(default_factory=tuple)
+    egress: EgressConfig | None = None
 
     def controllers_of(self, agreement: str) -> tuple[Controller, ...]:
         return tuple(c for c in self.controllers if c.agreement == agreement)
@@ -229,6 +283,8 @@ class StackConfig:
             "vpnClientPool": str(self.network.vpn_client_pool),
             "vpnAudience": self.vpn.audience,
             "breakGlass": list(self.access.break_glass),
+            "entraLicence": self.access.entra_licence,
+            "processorStaff": sorted(s.object_id for s in self.staff if s.role == "operator"),
             "declaredPrincipals": sorted(s.object_id for s in self.granted_staff()),
             "dpoEmail": self.audit.dpo_email,
             "processorEmail": self.audit.processor_email,
@@ -262,6 +318,7 @@ class StackConfig:
 KEYS = (
     "prefix", "agreements", "production", "location", "replicaLocation", "tenantId", "subscriptionId",
     "network", "vpn", "access", "audit", "recordings", "ecg", "controllers", "staff", "subProcessors",
+    "egress",
 )
 
 
@@ -331,8 +388,11 @@ def load(raw: Mapping[str, Any], stack: str, *, today: dt.date | None = None) ->
         sub_processors=tuple(
             _sub_processor(v, f"subProcessors[{i}]") for i, v in enumerate(r.list_of("subProcessors", _pass, default=[]))
         ),
+        # An empty mapping (Pulumi.yaml's default) means no secured hub.
+        egress=_egress(r.mapping("egress"), network) if r.get("egress") else None,
     )
     _check_lifecycle_fits(cfg)
+    _check_zones(cfg)
     return cfg
 
 
@@ -361,7 +421,7 @@ class _Reader:
             raise ConfigError(self.key(name), "is required")
         return value
 
-    def mapping(self, name: str, default: Any = None) -> "_Reader":
+    def mapping(self, name: str, default: Any = None) -> _Reader:
         value = self.raw.get(name, default)
         if value is None:
             raise ConfigError(self.key(name), "is required")
@@ -482,11 +542,21 @@ def _network(r: _Reader) -> NetworkConfig:
         gateway_subnet=_cidr(r.require("gatewaySubnet"), r.key("gatewaySubnet")),
         private_endpoint_subnet=_cidr(r.require("privateEndpointSubnet"), r.key("privateEndpointSubnet")),
         vpn_client_pool=_cidr(r.require("vpnClientPool"), r.key("vpnClientPool")),
+        dns_resolver_subnet=_cidr(r.require("dnsResolverSubnet"), r.key("dnsResolverSubnet")),
     )
-    for name in ("gatewaySubnet", "privateEndpointSubnet"):
-        sub = net.gateway_subnet if name == "gatewaySubnet" else net.private_endpoint_subnet
+    subnets = {"gatewaySubnet": net.gateway_subnet, "privateEndpointSubnet": net.private_endpoint_subnet,
+               "dnsResolverSubnet": net.dns_resolver_subnet}
+    for name, sub in subnets.items():
         if not sub.subnet_of(net.vnet_cidr):
             raise ConfigError(r.key(name), f"{sub} is not inside vnetCidr {net.vnet_cidr}")
+    # Microsoft Learn "Azure DNS Private Resolver endpoints and rulesets": an inbound endpoint
+    # needs its own subnet, between /28 and /24, delegated to Microsoft.Network/dnsResolvers.
+    if not 24 <= net.dns_resolver_subnet.prefixlen <= 28:
+        raise ConfigError(r.key("dnsResolverSubnet"), f"{net.dns_resolver_subnet} must be between /28 and /24 "
+                          "(DNS Private Resolver inbound endpoint)")
+    for other in ("gatewaySubnet", "privateEndpointSubnet"):
+        if net.dns_resolver_subnet.overlaps(subnets[other]):
+            raise ConfigError(r.key("dnsResolverSubnet"), f"overlaps {other} {subnets[other]}")
     if net.gateway_subnet.prefixlen > 27:
         raise ConfigError(r.key("gatewaySubnet"), "must be /27 or larger (Azure VPN gateway requirement)")
     if net.gateway_subnet.overlaps(net.private_endpoint_subnet):
@@ -497,10 +567,52 @@ def _network(r: _Reader) -> NetworkConfig:
 
 
 def _vpn(r: _Reader) -> VpnConfig:
+    sku = _one_of(r.get("sku", "VpnGw1AZ"), r.key("sku"), VPN_SKUS, why="zone-redundant AZ SKUs only")
+    generations = VPN_GENERATIONS[sku]
+    generation = r.get("generation", generations[0])
+    if generation not in generations:
+        raise ConfigError(r.key("generation"), f"{sku} exists only as {' or '.join(generations)}, got {generation!r} "
+                          "(Microsoft Learn: About VPN Gateway configuration settings, gateway SKU table)")
     return VpnConfig(
-        sku=_one_of(r.get("sku", "VpnGw1AZ"), r.key("sku"), VPN_SKUS, why="zone-redundant AZ SKUs only"),
+        sku=sku,
+        generation=generation,
         audience=_uuid(r.get("audience", AZURE_VPN_CLIENT_APP_ID), r.key("audience")),
     )
+
+
+_FQDN = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+def _egress(r: _Reader, network: NetworkConfig) -> EgressConfig:
+    hub = _cidr(r.require("hubAddressPrefix"), r.key("hubAddressPrefix"))
+    # Microsoft Learn "Virtual WAN FAQ" / "Create a virtual hub": a hub needs at least a /24
+    # (Microsoft recommends /23) that overlaps no connected network.
+    if hub.prefixlen > 24:
+        raise ConfigError(r.key("hubAddressPrefix"), f"{hub} is smaller than the /24 a virtual hub needs")
+    for name, other in (("network.vnetCidr", network.vnet_cidr), ("network.vpnClientPool", network.vpn_client_pool)):
+        if hub.overlaps(other):
+            raise ConfigError(r.key("hubAddressPrefix"), f"overlaps {name} {other}")
+    fqdns = tuple(r.list_of("stateBackendFqdns", lambda v, k: _match(v, k, _FQDN, "a host name (no wildcard, "
+                                                                      "no scheme, lowercase)")))
+    if not fqdns:
+        raise ConfigError(r.key("stateBackendFqdns"), "must name where the Pulumi state lives")
+    return EgressConfig(hub_address_prefix=hub, state_backend_fqdns=fqdns)
+
+
+def _check_zones(cfg: StackConfig) -> None:
+    """Every zone-dependent choice needs a region with availability zones (ZONE_REGIONS)."""
+    if cfg.location in ZONE_REGIONS:
+        return
+    why = f"{cfg.location} has no availability zones (Microsoft Learn: Azure regions list)"
+    if cfg.recordings is not None and cfg.recordings.sku in ZONE_REDUNDANT_STORAGE:
+        raise ConfigError("recordings.sku", f"{cfg.recordings.sku} needs zones, but {why}; use Standard_LRS "
+                          "or location norwayeast")
+    if cfg.ecg is not None and cfg.ecg.sku in ZONE_REDUNDANT_STORAGE:
+        raise ConfigError("ecg.sku", f"{cfg.ecg.sku} needs zones, but {why}; ECG-7S needs zone-redundant storage: "
+                          "use location norwayeast")
+    if cfg.vpn.sku in VPN_SKUS:
+        raise ConfigError("vpn.sku", f"{cfg.vpn.sku} and its zone-redundant public IP need zones, but {why}; "
+                          "use location norwayeast")
 
 
 def _access(r: _Reader) -> AccessConfig:
@@ -509,9 +621,28 @@ def _access(r: _Reader) -> AccessConfig:
         break_glass=tuple(r.list_of("breakGlass", _uuid, default=[])),
         break_glass_totp=_bool(r.get("breakGlassTotp", False), r.key("breakGlassTotp")),
         operator_eligibility_days=_int(r.get("operatorEligibilityDays", 180), r.key("operatorEligibilityDays"), 1, 365),
-        deployer_role=_str(r.get("deployerRole", "DpaGuard.Deployer"), r.key("deployerRole")),
-        token_audience=_str(r.get("tokenAudience", "https://management.azure.com"), r.key("tokenAudience")),
+        deployer_role=_deployer_role(r),
+        token_audience=_str(r.get("tokenAudience", ARM_AUDIENCES[0]), r.key("tokenAudience")),
+        entra_licence=_entra_licence(r),
     )
+
+
+# Azure Resource Manager's resource ids. Its tokens are v1 and hold no app roles: the `roles` claim only
+# lists roles the *resource* app defines and assigns (Microsoft identity platform, "Access token claims
+# reference": roles), and ARM defines none a tenant can assign. A `deployerRole` would refuse every real token.
+ARM_AUDIENCES = ("https://management.azure.com", "https://management.azure.com/",
+                 "https://management.core.windows.net/")
+
+
+def _deployer_role(r: _Reader) -> str | None:
+    audience = r.get("tokenAudience", ARM_AUDIENCES[0])
+    if audience in ARM_AUDIENCES:
+        if r.get("deployerRole") is not None:
+            raise ConfigError(r.key("deployerRole"), f"tokens for {audience} never carry app roles, so no token "
+                              "could pass; drop deployerRole (deployers are gate.deployers) or set tokenAudience "
+                              "to an app that defines the role")
+        return None
+    return _str(r.get("deployerRole", "DpaGuard.Deployer"), r.key("deployerRole"))
 
 
 def _audit(r: _Reader) -> AuditConfig:
@@ -627,3 +758,144 @@ def _add_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years)
     except ValueError:  # 29 February
         return day.replace(year=day.year + years, day=28)
+
+
+# --------------------------------------------------------------------- gate (issue 11)
+# What `dpaguard deploy`, `token`, `totp` and `audit` trust comes from here and nowhere else: the
+# caller's command line can choose among what the stack pins, never add to it (OUS-6.1.d, OUS-6.2,
+# OUS-6.b, OUS-7). Read from the `dpa-guard:gate` key by `load_gate`, after `load`.
+
+GATE_KEY_SOURCES = ("entra", "file")
+_SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+_TOTP_USER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$")
+
+
+@dataclass(frozen=True)
+class BreakGlassUser:
+    """A break-glass operator's TOTP name, bound to one of `access.breakGlass`'s object ids."""
+
+    user: str
+    object_id: str
+
+
+@dataclass(frozen=True)
+class GateConfig:
+    key_source: str
+    """`entra`: the tenant's published keys over verified https; `file`: an offline key file only."""
+    jwks_sha256: tuple[str, ...]
+    """SHA-256 (hex) of the offline JWKS files `--jwks` may name; any other file is refused."""
+    deployers: tuple[str, ...]
+    """Object ids allowed to deploy: each is staff with a confidentiality declaration (OUS-7)."""
+    break_glass_users: tuple[BreakGlassUser, ...]
+    totp_store: str | None
+    """Absolute path of the break-glass TOTP store (needed when access.breakGlassTotp)."""
+    totp_key_id: str | None
+    """SHA-256 (hex) of the store key; a store under any other key is refused."""
+    audit_log: str
+    """Absolute path of the authenticated audit log."""
+    audit_checkpoints: str
+    """Absolute directory, apart from the log's, where every append leaves a checkpoint."""
+    audit_key_file: str
+    """Absolute path of the audit log's HMAC key file (outside the repository)."""
+
+    def break_glass_user(self, name: str) -> BreakGlassUser | None:
+        return next((u for u in self.break_glass_users if u.user == name), None)
+
+
+def load_gate(raw: Mapping[str, Any], cfg: StackConfig) -> GateConfig:
+    """Validate the `gate` key of a stack whose other keys `load` already validated into `cfg`."""
+    r = _Reader(raw).mapping("gate")
+    key_source = _one_of(r.require("keySource"), r.key("keySource"), GATE_KEY_SOURCES)
+    pins = tuple(r.list_of("jwksSha256", lambda v, k: _match(v, k, _SHA256_HEX, "64 lowercase hex digits"),
+                           default=[]))
+    if key_source == "file" and not pins:
+        raise ConfigError(r.key("jwksSha256"), "keySource file needs at least one pinned key file SHA-256")
+    staff = {s.object_id: s for s in cfg.staff}
+    deployers = tuple(r.list_of("deployers", _uuid))
+    if not deployers:
+        raise ConfigError(r.key("deployers"), "must name at least one deployer object id")
+    if len(set(deployers)) != len(deployers):
+        raise ConfigError(r.key("deployers"), "lists an object id twice")
+    for i, oid in enumerate(deployers):
+        member = staff.get(oid)
+        key = f"{r.key('deployers')}[{i}]"
+        if member is None:
+            raise ConfigError(key, f"{oid} is not in staff (OUS-7: only declared staff deploy)")
+        if not member.may_be_granted:
+            raise ConfigError(key, f"{oid} ({member.name}) has no confidentiality declaration (OUS-7)")
+        if member.role != "operator":
+            raise ConfigError(key, f"{oid} ({member.name}) is a {member.role}, not an operator (OUS-6.2)")
+    users = tuple(_break_glass_user(v, f"{r.key('breakGlassUsers')}[{i}]", cfg.access.break_glass)
+                  for i, v in enumerate(r.list_of("breakGlassUsers", _pass, default=[])))
+    _unique((u.user for u in users), r.key("breakGlassUsers"), "user")
+    totp_store = _abs_path(r.get("totpStore"), r.key("totpStore")) if r.get("totpStore") else None
+    key_id = _match(r.get("totpKeyId"), r.key("totpKeyId"), _SHA256_HEX, "64 lowercase hex digits") \
+        if r.get("totpKeyId") else None
+    if cfg.access.break_glass_totp:
+        if not users:
+            raise ConfigError(r.key("breakGlassUsers"), "access.breakGlassTotp is on: name the break-glass users")
+        if totp_store is None:
+            raise ConfigError(r.key("totpStore"), "access.breakGlassTotp is on: name the TOTP store")
+        if key_id is None:
+            raise ConfigError(r.key("totpKeyId"), "access.breakGlassTotp is on: pin the TOTP store key")
+    log = _abs_path(r.require("auditLog"), r.key("auditLog"))
+    checkpoints = _abs_path(r.require("auditCheckpoints"), r.key("auditCheckpoints"))
+    log_dir = log.rsplit("/", 1)[0] or "/"
+    if checkpoints == log_dir or checkpoints.startswith(log_dir.rstrip("/") + "/"):
+        raise ConfigError(r.key("auditCheckpoints"), f"must lie outside the log's directory {log_dir}: "
+                          "a checkpoint beside the log is deleted with it")
+    if log_dir.startswith(checkpoints.rstrip("/") + "/"):
+        raise ConfigError(r.key("auditCheckpoints"), f"must not hold the log's directory {log_dir}: "
+                          "removing the checkpoint directory would remove the log with it")
+    return GateConfig(
+        key_source=key_source,
+        jwks_sha256=pins,
+        deployers=deployers,
+        break_glass_users=users,
+        totp_store=totp_store,
+        totp_key_id=key_id,
+        audit_log=log,
+        audit_checkpoints=checkpoints,
+        audit_key_file=_abs_path(r.require("auditKeyFile"), r.key("auditKeyFile")),
+    )
+
+
+def _break_glass_user(raw: Any, key: str, break_glass: tuple[str, ...]) -> BreakGlassUser:
+    r = _Reader(raw, key)
+    oid = _uuid(r.require("objectId"), r.key("objectId"))
+    if oid not in break_glass:
+        raise ConfigError(r.key("objectId"), f"{oid} is not in access.breakGlass")
+    return BreakGlassUser(
+        user=_match(r.require("user"), r.key("user"), _TOTP_USER, "a user name of letters, digits and ._@+-"),
+        object_id=oid,
+    )
+
+
+def _abs_path(value: Any, key: str) -> str:
+    # a relative path would resolve against whatever directory the caller runs from
+    text = _str(value, key)
+    if "\0" in text or not text.startswith("/") or text != os.path.normpath(text) or text == "/":
+        raise ConfigError(key, f"must be a normalised absolute path, got {text!r}")
+    return text
+
+
+# --------------------------------------------------------------------------- Entra ID licence (issue 14)
+# The tenant's Microsoft Entra ID plan is a fact of the stack, not an assumption. Conditional
+# Access needs P1; risk-based Conditional Access (user and sign-in risk, ScubaGear MS.AAD.2.1/2.3:
+# "Requires a Microsoft Entra ID P2 license") and Privileged Identity Management (the operators'
+# time-bound eligibility, OUS-6.2) need P2 (Microsoft Learn, "Microsoft Entra ID Protection" and
+# "Microsoft Entra Privileged Identity Management" licence requirements). A P1 tenant would accept
+# those objects and never enforce them, so the program refuses to plan them there.
+
+ENTRA_LICENCES = ("P1", "P2")
+RISK_AND_PIM_LICENCE = "P2"
+
+
+def _entra_licence(r: _Reader) -> str:
+    key = r.key("entraLicence")
+    licence = _one_of(r.require("entraLicence"), key, ENTRA_LICENCES)
+    if licence != RISK_AND_PIM_LICENCE:
+        raise ConfigError(key, f"{licence} cannot enforce the risk-based Conditional Access (block high user and "
+                          "sign-in risk, MS.AAD.2.1/2.3) or the PIM eligibility (OUS-6.2) this stack plans: both "
+                          "need Microsoft Entra ID P2; license the tenant for P2 and set P2")
+    return licence

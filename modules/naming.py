@@ -32,7 +32,7 @@ def resource_id(sub: str, rg: str, provider_type: str, *names: str) -> str:
     namespace, *types = provider_type.split("/")
     if len(types) != len(names):
         raise ValueError(f"{provider_type} needs {len(types)} names, got {len(names)}")
-    path = "/".join(f"{t}/{n}" for t, n in zip(types, names))
+    path = "/".join(f"{t}/{n}" for t, n in zip(types, names, strict=True))
     return f"{resource_group_id(sub, rg)}/providers/{namespace}/{path}"
 
 
@@ -88,6 +88,10 @@ def ecg_account(prefix: str, shard: int) -> str:
 # Azure requires exactly this name for the subnet a virtual network gateway lives in.
 GATEWAY_SUBNET = "GatewaySubnet"
 PRIVATE_ENDPOINT_SUBNET = "private-endpoints"
+DNS_RESOLVER_SUBNET = "dns-resolver-inbound"
+# Microsoft Learn "Azure DNS Private Resolver endpoints and rulesets": the inbound endpoint's
+# subnet is delegated to this service and holds nothing else.
+DNS_RESOLVER_DELEGATION = "Microsoft.Network/dnsResolvers"
 # The zone Azure resolves `<account>.blob.core.windows.net` through for private endpoints.
 BLOB_PRIVATE_DNS_ZONE = "privatelink.blob.core.windows.net"
 
@@ -110,6 +114,38 @@ def vpn_public_ip(prefix: str) -> str:
 
 def dns_zone_link(prefix: str) -> str:
     return f"link-{prefix}-vnet"
+
+
+def virtual_wan(prefix: str) -> str:
+    return f"vwan-{prefix}"
+
+
+def virtual_hub(prefix: str) -> str:
+    return f"vhub-{prefix}"
+
+
+def hub_firewall(prefix: str) -> str:
+    return f"afw-{prefix}-hub"
+
+
+def firewall_policy(prefix: str) -> str:
+    return f"afwp-{prefix}-egress"
+
+
+def p2s_gateway(prefix: str) -> str:
+    return f"p2sgw-{prefix}"
+
+
+def vpn_server_configuration(prefix: str) -> str:
+    return f"vpnsc-{prefix}-entra"
+
+
+def dns_resolver(prefix: str) -> str:
+    return f"dnspr-{prefix}"
+
+
+def dns_inbound_endpoint(prefix: str) -> str:
+    return f"in-{prefix}-vpn-clients"
 
 
 def virtual_network_id(sub: str, rg: str, vnet: str) -> str:

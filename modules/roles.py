@@ -19,7 +19,7 @@ from typing import Any
 import pulumi
 from pulumi_azure_native import authorization
 
-from modules import config, naming
+from modules import config, deploy_rights, naming
 
 ECG_INGEST = "ecg-ingest"
 """Group key of the ECG247 ingest service's uploaders (modules/access.py)."""
@@ -28,7 +28,12 @@ BLOBS = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs"
 
 # OUS-6.2: the uploader submits recordings / the ingest service writes patient data; it can
 # neither read back nor delete (no blobs/read, no blobs/delete), nor touch management.
-UPLOADER_DATA_ACTIONS = (f"{BLOBS}/write", f"{BLOBS}/add/action")
+# Create-only: `blobs/add/action` creates a new blob (Put Blob, Put Block List of a new blob),
+# while `blobs/write` also overwrites an existing one, which would let an uploader replace
+# evidence. Microsoft Learn "Authorize access to data in Azure Storage with Microsoft Entra ID",
+# section "Permissions for calling data operations" (Put Blob: .../blobs/write to overwrite an
+# existing blob, .../blobs/add/action to create a new one); "Azure permissions for Storage".
+UPLOADER_DATA_ACTIONS = (f"{BLOBS}/add/action",)
 # OUS-6.2: scorers and physicians read their assigned controllers' blobs, nothing else.
 READER_DATA_ACTIONS = (f"{BLOBS}/read",)
 # OUS-6.2: operators keep the platform running without data access. Every action is a
@@ -64,10 +69,21 @@ ROLE_PERMISSIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "operator": (OPERATOR_ACTIONS, ()),
 }
 
+# Deploy rights as code (issue 10): the management-plane actions `pulumi up` needs, derived
+# from the ARM types the program deploys (modules/deploy_rights.py). Never assigned standing:
+# operators are only *eligible* (PIM), for a limited time, and activate it for a change window
+# (docs/runbook.md). It writes role assignments and definitions because the program manages
+# them; that power is why it exists only as expiring eligibility.
+DEPLOYER_ACTIONS = deploy_rights.deployer_actions()
+"""The deployer's actions with the VNet gateway; a stack with the secured hub gets deployer_actions(True)."""
+DEPLOYER_ROLE = "deployer"
+
 ROLE_DESCRIPTIONS = {
-    "uploader": "Write-only to a controller's container: create and append blobs, no read, no delete (OUS-6.2).",
+    "uploader": "Create-only in a controller's container: add new blobs, no overwrite, no read, no delete (OUS-6.2).",
     "reader": "Read-only to a controller's containers (OUS-6.2).",
     "operator": "Read-only management of the data resource groups, no data access (OUS-6.2).",
+    DEPLOYER_ROLE: "Deploy the dpa-guard program (pulumi up) during a change window: exactly the management-plane "
+    "actions of the program's resource types, no data actions; PIM-eligible only, never standing.",
 }
 
 # Built-in Azure Policy definitions. "Allowed locations" exempts resources whose location is
@@ -111,6 +127,8 @@ class LeastPrivilegeRolesArgs:
     operator_eligibility_days: int
     """How long the operators' PIM eligibility lasts (time-bound elevation, OUS-6.2)."""
     allowed_locations: tuple[str, ...]
+    secured_hub: bool = False
+    """The stack deploys the Virtual WAN secured hub (config `egress`): the deployer's rights follow."""
     scope_groups: tuple[pulumi.Resource, ...] = field(default=())
     """The data resource groups themselves: role definitions and eligibility wait for them.
 
@@ -126,7 +144,7 @@ class LeastPrivilegeRolesArgs:
         stores: Sequence[Any],
         access: Any,
         today: dt.date | None = None,
-    ) -> "LeastPrivilegeRolesArgs":
+    ) -> LeastPrivilegeRolesArgs:
         """`stores`: NorwayStorage-like (agreement, resource_group_id, container_ids,
         scores_container_ids); `access`: MfaAccess-like (controller_group_ids, operator_group_id)."""
         today = today or dt.date.today()
@@ -187,6 +205,7 @@ class LeastPrivilegeRolesArgs:
             operator_group_id=access.operator_group_id,
             operator_eligibility_days=cfg.access.operator_eligibility_days,
             allowed_locations=config.NORWAY_REGIONS,
+            secured_hub=cfg.egress is not None,
             scope_groups=tuple(s.resource_group for s in stores if hasattr(s, "resource_group")),
         )
 
@@ -278,6 +297,45 @@ class LeastPrivilegeRoles(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[definitions["operator"], *args.scope_groups]),
             )
 
+        # Deploy rights: a custom role scoped to the subscription (the program creates resource
+        # groups, role definitions and policy assignments there), eligible for the operators
+        # group only through PIM, with an expiry; no RoleAssignment of it exists anywhere.
+        deployer_guid = naming.stable_guid(sub, args.prefix, "role", DEPLOYER_ROLE)
+        deployer = authorization.RoleDefinition(
+            f"{name}-{DEPLOYER_ROLE}-role",
+            role_definition_id=deployer_guid,
+            role_name=f"dpa-guard {args.prefix} {DEPLOYER_ROLE}",
+            description=ROLE_DESCRIPTIONS[DEPLOYER_ROLE],
+            role_type="CustomRole",
+            scope=sub_scope,
+            assignable_scopes=[sub_scope],
+            permissions=[
+                authorization.PermissionArgs(
+                    actions=list(deploy_rights.deployer_actions(args.secured_hub)), not_actions=[], data_actions=[],
+                    not_data_actions=[],
+                )
+            ],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.role_definition_ids[DEPLOYER_ROLE] = naming.role_definition_id(sub, deployer_guid)
+        authorization.PimRoleEligibilitySchedule(
+            f"{name}-{DEPLOYER_ROLE}-eligible",
+            scope=sub_scope,
+            principal_id=args.operator_group_id,
+            role_definition_id=self.role_definition_ids[DEPLOYER_ROLE],
+            justification=(
+                f"dpa-guard: operators of {args.prefix} may activate deploy rights for a change window, "
+                f"eligible for {args.operator_eligibility_days} days (OUS-6.2)"
+            ),
+            schedule_info=authorization.RoleEligibilityScheduleRequestPropertiesScheduleInfoArgs(
+                expiration=authorization.RoleEligibilityScheduleRequestPropertiesExpirationArgs(
+                    type=authorization.Type.AFTER_DURATION,
+                    duration=f"P{args.operator_eligibility_days}D",
+                ),
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[deployer]),
+        )
+
         # ECG-6 / ECG-10 / OUS-6.1.b: nothing in the subscription may be created outside Norway.
         locations = list(args.allowed_locations)
         for suffix, policy, what in (
@@ -290,6 +348,9 @@ class LeastPrivilegeRoles(pulumi.ComponentResource):
                 display_name=f"{args.prefix}: {what} in Norway only",
                 description=f"ECG-6, ECG-10, OUS-6.1.b: {what} may only be created in {', '.join(locations)}.",
                 scope=sub_scope,
+                # Only where Azure keeps the assignment's managed identity (none here), but a type with a
+                # location input states a Norwegian one (policy location-in-norway).
+                location=locations[0],
                 policy_definition_id=naming.policy_definition_id(policy),
                 parameters={"listOfAllowedLocations": authorization.ParameterValuesValueArgs(value=locations)},
                 enforcement_mode=authorization.EnforcementMode.DEFAULT,

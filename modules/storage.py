@@ -131,7 +131,7 @@ class NorwayStorageArgs:
         blob_dns_zone_id: pulumi.Input[str],
         private_endpoint_dependencies: Sequence[pulumi.Resource] = (),
         today: dt.date | None = None,
-    ) -> "NorwayStorageArgs":
+    ) -> NorwayStorageArgs:
         if agreement not in cfg.agreements:
             raise config.ConfigError("agreements", f"the stack does not serve {agreement}")
         today = today or dt.date.today()
@@ -282,6 +282,9 @@ class NorwayStorage(pulumi.ComponentResource):
         """Account ARM id -> the account resource."""
         self.containers: dict[str, storage.BlobContainer] = {}
         """Container ARM id -> the container resource, for dependants that need exactly one."""
+        self.blob_services: dict[str, storage.BlobServiceProperties] = {}
+        """Blob service ARM id -> its resource: a diagnostic setting depends on its own one, which is how
+        stack policies (which see outputs, without resourceUri) tie it to its account."""
         self.pending_deletion = list(args.pending_deletion)
 
         # OUS-3: this agreement's data in a resource group of its own.
@@ -397,6 +400,7 @@ class NorwayStorage(pulumi.ComponentResource):
             else storage.RestorePolicyPropertiesArgs(enabled=False),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[account]),
         )
+        self.blob_services[naming.blob_service_id(sub, rg_name, spec.name)] = blob_service
 
         for c in spec.containers:
             container = storage.BlobContainer(

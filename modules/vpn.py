@@ -51,13 +51,21 @@ class ForcedTunnelVpnArgs:
     private_endpoint_subnet: ipaddress.IPv4Network
     vpn_client_pool: ipaddress.IPv4Network
     """Addresses handed to VPN clients; the only outside source the NSG lets in."""
+    dns_resolver_subnet: ipaddress.IPv4Network
+    """Inbound endpoint subnet of the DNS Private Resolver (modules/dns.py), delegated to it."""
+    dns_server: ipaddress.IPv4Address
+    """The resolver's inbound endpoint address: the VNet's DNS server, so VPN clients receive it."""
     sku: str
     """Zone-redundant (AZ) gateway SKU."""
+    generation: str
+    """Gateway generation the SKU exists in (config.VPN_GENERATIONS derives it with the SKU)."""
     audience: str
     """Application id of the Azure VPN Client registration (the token audience)."""
+    vnet_gateway: bool = True
+    """False when point-to-site VPN terminates on the secured hub (modules/egress.py)."""
 
     @classmethod
-    def from_config(cls, cfg: config.StackConfig) -> "ForcedTunnelVpnArgs":
+    def from_config(cls, cfg: config.StackConfig) -> ForcedTunnelVpnArgs:
         return cls(
             stack=cfg.stack,
             prefix=cfg.prefix,
@@ -69,8 +77,12 @@ class ForcedTunnelVpnArgs:
             gateway_subnet=cfg.network.gateway_subnet,
             private_endpoint_subnet=cfg.network.private_endpoint_subnet,
             vpn_client_pool=cfg.network.vpn_client_pool,
+            dns_resolver_subnet=cfg.network.dns_resolver_subnet,
+            dns_server=cfg.network.dns_resolver_ip,
             sku=cfg.vpn.sku,
+            generation=cfg.vpn.generation,
             audience=cfg.vpn.audience,
+            vnet_gateway=cfg.egress is None,
         )
 
 
@@ -83,9 +95,15 @@ class ForcedTunnelVpn(pulumi.ComponentResource):
     resource_group_name: str
     vnet_id: str
     private_endpoint_subnet_id: str
+    dns_resolver_subnet_id: str
     blob_dns_zone_id: str
-    gateway_id: str
-    gateway_name: str
+    gateway_id: str | None
+    """The VNet gateway, or None when clients connect to the secured hub (modules/egress.py)."""
+    gateway_name: str | None
+    vnet: pulumi.Resource
+    """The VNet (its subnets inline): what the DNS resolver waits for."""
+    blob_dns_link: pulumi.Resource
+    """The privatelink zone's link to the VNet, which the resolver answers from."""
     private_endpoint_dependencies: list[pulumi.Resource]
     """What a private endpoint in `private_endpoint_subnet_id` must wait for (subnet, NSG, DNS zone, link)."""
 
@@ -105,6 +123,7 @@ class ForcedTunnelVpn(pulumi.ComponentResource):
         vnet_id = naming.virtual_network_id(sub, rg_name, vnet_name)
         gateway_subnet_id = naming.subnet_id(sub, rg_name, vnet_name, naming.GATEWAY_SUBNET)
         pe_subnet_id = naming.subnet_id(sub, rg_name, vnet_name, naming.PRIVATE_ENDPOINT_SUBNET)
+        dns_subnet_id = naming.subnet_id(sub, rg_name, vnet_name, naming.DNS_RESOLVER_SUBNET)
         zone_id = naming.private_dns_zone_id(sub, rg_name, naming.BLOB_PRIVATE_DNS_ZONE)
         gateway_id = naming.resource_id(sub, rg_name, "Microsoft.Network/virtualNetworkGateways", gateway_name)
 
@@ -140,6 +159,15 @@ class ForcedTunnelVpn(pulumi.ComponentResource):
             resource_group_name=rg_name,
             location=args.location,
             address_space=network.AddressSpaceArgs(address_prefixes=[str(args.vnet_cidr)]),
+            # P2S clients do not use Azure DNS (168.63.129.16), so nothing would answer for the
+            # privatelink zone: the VNet's DNS server is the Private Resolver's inbound endpoint,
+            # which resolves through Azure DNS and the zones linked to this VNet ("Azure DNS
+            # Private Resolver endpoints and rulesets"). Clients get the VNet's custom DNS servers
+            # with the downloaded profile; where the Azure VPN Client profile lacks them (reported
+            # for Entra ID profiles: Azure/ALZ-PowerShell-Module#449), the runbook adds the same
+            # address as <dnsservers> (Microsoft Learn "Azure VPN Client optional configuration
+            # settings"). Re-download the profile after a change.
+            dhcp_options=network.DhcpOptionsArgs(dns_servers=[str(args.dns_server)]),
             subnets=[
                 # No NSG on GatewaySubnet: Azure does not support one there for VPN gateways.
                 network.SubnetArgs(name=naming.GATEWAY_SUBNET, address_prefix=str(args.gateway_subnet)),
@@ -152,65 +180,78 @@ class ForcedTunnelVpn(pulumi.ComponentResource):
                     # OUS-6.1.b: nothing in the data subnet gets Azure's implicit outbound internet path.
                     default_outbound_access=False,
                 ),
+                network.SubnetArgs(
+                    name=naming.DNS_RESOLVER_SUBNET,
+                    address_prefix=str(args.dns_resolver_subnet),
+                    delegations=[
+                        network.DelegationArgs(name="dns-resolvers", service_name=naming.DNS_RESOLVER_DELEGATION)
+                    ],
+                    default_outbound_access=False,
+                ),
             ],
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[group, nsg]),
         )
 
-        # A zone-redundant Standard IP, which the AZ gateway SKUs require.
-        pip = network.PublicIPAddress(
-            f"{name}-gateway-ip",
-            public_ip_address_name=pip_name,
-            resource_group_name=rg_name,
-            location=args.location,
-            sku=network.PublicIPAddressSkuArgs(
-                name=network.PublicIPAddressSkuName.STANDARD,
-                tier=network.PublicIPAddressSkuTier.REGIONAL,
-            ),
-            public_ip_allocation_method=network.IPAllocationMethod.STATIC,
-            public_ip_address_version=network.IPVersion.I_PV4,
-            zones=["1", "2", "3"],
-            tags=tags,
-            opts=in_group,
-        )
+        # With a Virtual WAN secured hub (config `egress`, modules/egress.py) clients connect to
+        # the hub's P2S gateway; a VNet connected to a hub must not have a gateway of its own
+        # (Microsoft Learn "Connect a virtual network to a Virtual WAN hub", prerequisites).
+        if args.vnet_gateway:
+            # A zone-redundant Standard IP, which the AZ gateway SKUs require.
+            pip = network.PublicIPAddress(
+                f"{name}-gateway-ip",
+                public_ip_address_name=pip_name,
+                resource_group_name=rg_name,
+                location=args.location,
+                sku=network.PublicIPAddressSkuArgs(
+                    name=network.PublicIPAddressSkuName.STANDARD,
+                    tier=network.PublicIPAddressSkuTier.REGIONAL,
+                ),
+                public_ip_allocation_method=network.IPAllocationMethod.STATIC,
+                public_ip_address_version=network.IPVersion.I_PV4,
+                zones=["1", "2", "3"],
+                tags=tags,
+                opts=in_group,
+            )
 
-        gateway = network.VirtualNetworkGateway(
-            f"{name}-gateway",
-            virtual_network_gateway_name=gateway_name,
-            resource_group_name=rg_name,
-            location=args.location,
-            gateway_type=network.VirtualNetworkGatewayType.VPN,
-            vpn_type=network.VpnType.ROUTE_BASED,
-            vpn_gateway_generation=network.VpnGatewayGeneration.GENERATION2,
-            sku=network.VirtualNetworkGatewaySkuArgs(
-                name=network.VirtualNetworkGatewaySkuName(args.sku),
-                tier=network.VirtualNetworkGatewaySkuTier(args.sku),
-            ),
-            active_active=False,
-            enable_bgp=False,
-            ip_configurations=[
-                network.VirtualNetworkGatewayIPConfigurationArgs(
-                    name="default",
-                    private_ip_allocation_method=network.IPAllocationMethod.DYNAMIC,
-                    public_ip_address=network.SubResourceArgs(id=pip_id),
-                    subnet=network.SubResourceArgs(id=gateway_subnet_id),
-                )
-            ],
-            vpn_client_configuration=network.VpnClientConfigurationArgs(
-                vpn_client_address_pool=network.AddressSpaceArgs(address_prefixes=[str(args.vpn_client_pool)]),
-                # OUS-6.1.e: OpenVPN (TLS) is the only protocol that carries Entra ID authentication;
-                # no SSTP and no certificate or RADIUS login that would bypass Conditional Access.
-                vpn_client_protocols=[network.VpnClientProtocol.OPEN_VPN],
-                vpn_authentication_types=[network.VpnAuthenticationType.AAD],
-                aad_tenant=AAD_TENANT_URL.format(tenant=args.tenant_id),
-                aad_issuer=AAD_ISSUER_URL.format(tenant=args.tenant_id),
-                aad_audience=args.audience,
-            ),
-            # OUS-6.1.c: no split tunnelling, see FORCED_TUNNEL_ROUTES.
-            custom_routes=network.AddressSpaceArgs(address_prefixes=list(FORCED_TUNNEL_ROUTES)),
-            tags=tags,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[vnet, pip]),
-        )
+            network.VirtualNetworkGateway(
+                f"{name}-gateway",
+                virtual_network_gateway_name=gateway_name,
+                resource_group_name=rg_name,
+                location=args.location,
+                gateway_type=network.VirtualNetworkGatewayType.VPN,
+                vpn_type=network.VpnType.ROUTE_BASED,
+                # Derived with the SKU (config.VPN_GENERATIONS): VpnGw1AZ exists only as Generation1.
+                vpn_gateway_generation=network.VpnGatewayGeneration(args.generation),
+                sku=network.VirtualNetworkGatewaySkuArgs(
+                    name=network.VirtualNetworkGatewaySkuName(args.sku),
+                    tier=network.VirtualNetworkGatewaySkuTier(args.sku),
+                ),
+                active_active=False,
+                enable_bgp=False,
+                ip_configurations=[
+                    network.VirtualNetworkGatewayIPConfigurationArgs(
+                        name="default",
+                        private_ip_allocation_method=network.IPAllocationMethod.DYNAMIC,
+                        public_ip_address=network.SubResourceArgs(id=pip_id),
+                        subnet=network.SubResourceArgs(id=gateway_subnet_id),
+                    )
+                ],
+                vpn_client_configuration=network.VpnClientConfigurationArgs(
+                    vpn_client_address_pool=network.AddressSpaceArgs(address_prefixes=[str(args.vpn_client_pool)]),
+                    # OUS-6.1.e: OpenVPN (TLS) is the only protocol that carries Entra ID authentication;
+                    # no SSTP and no certificate or RADIUS login that would bypass Conditional Access.
+                    vpn_client_protocols=[network.VpnClientProtocol.OPEN_VPN],
+                    vpn_authentication_types=[network.VpnAuthenticationType.AAD],
+                    aad_tenant=AAD_TENANT_URL.format(tenant=args.tenant_id),
+                    aad_issuer=AAD_ISSUER_URL.format(tenant=args.tenant_id),
+                    aad_audience=args.audience,
+                ),
+                # OUS-6.1.c: no split tunnelling, see FORCED_TUNNEL_ROUTES.
+                custom_routes=network.AddressSpaceArgs(address_prefixes=list(FORCED_TUNNEL_ROUTES)),
+                tags=tags,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[vnet, pip]),
+            )
 
         # Private DNS zones are global resources: Azure accepts no other location for them.
         zone = privatedns.PrivateZone(
@@ -237,18 +278,22 @@ class ForcedTunnelVpn(pulumi.ComponentResource):
         self.resource_group_name = rg_name
         self.vnet_id = vnet_id
         self.private_endpoint_subnet_id = pe_subnet_id
+        self.dns_resolver_subnet_id = dns_subnet_id
+        self.vnet = vnet
+        self.blob_dns_link = link
         self.blob_dns_zone_id = zone_id
-        self.gateway_id = gateway_id
-        self.gateway_name = gateway_name
+        self.gateway_id = gateway_id if args.vnet_gateway else None
+        self.gateway_name = gateway_name if args.vnet_gateway else None
         self.private_endpoint_dependencies = [vnet, nsg, zone, link]
         self.register_outputs(
             {
                 "resourceGroupName": rg_name,
                 "vnetId": vnet_id,
                 "privateEndpointSubnetId": pe_subnet_id,
+                "dnsResolverSubnetId": dns_subnet_id,
                 "blobDnsZoneId": zone_id,
-                "gatewayId": gateway_id,
-                "gatewayName": gateway_name,
+                "gatewayId": self.gateway_id,
+                "gatewayName": self.gateway_name,
             }
         )
 

@@ -1,9 +1,10 @@
 """What the rbac policies share: role definitions by GUID, ARM scopes, and the ABAC time limit.
 
 Role assignments name their role by ARM id (`.../roleDefinitions/<guid>`) and their scope by
-ARM id string; modules/roles.py builds both from names, so a preview knows them. A custom role
-defined in the same plan is found by the GUID its `roleDefinitionId` input gives it; a GUID
-that no RoleDefinition of the plan defines is a built-in role (or one defined elsewhere).
+ARM id string; modules/roles.py builds both from names, so a preview knows them (both are
+response properties: they stay in a stack policy's outputs). A custom role defined in the same
+plan is the RoleDefinition the assignment depends on (`role_definition_of`); an assignment
+depending on none grants a built-in role (or one defined elsewhere).
 
 The custom roles follow modules/roles.py: `roleName` ends with the role it grants
 (`dpa-guard <prefix> uploader|reader|operator`).
@@ -16,6 +17,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
+
+from policies.facts import BUILTIN_DATA_ROLES, PRIVILEGED_ROLES
 from policies.lib import get_list, get_str, get_strs, lower
 
 ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
@@ -26,15 +30,6 @@ DENY_ASSIGNMENT = "azure-native:authorization:DenyAssignment"
 ASSIGNMENT_TYPES = (ROLE_ASSIGNMENT, PIM_ELIGIBILITY)
 
 BLOBS = "microsoft.storage/storageaccounts/blobservices/containers/blobs"
-
-# Built-in roles that are data roles (blob data actions, or account keys that open the data).
-BUILTIN_DATA_ROLES = {
-    "b7e6dc6d-f1e8-4753-8033-0f276bb0955b": "Storage Blob Data Owner",
-    "ba92f5b4-2d11-453d-a403-e96b0029c9fe": "Storage Blob Data Contributor",
-    "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1": "Storage Blob Data Reader",
-    "c12c1c16-33a1-487b-954d-41c89c60f349": "Reader and Data Access",
-    "17d1049b-9a84-46fb-8f53-869881c3d3ab": "Storage Account Contributor",
-}
 
 _GUID = re.compile(r"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$", re.IGNORECASE)
 _SUBSCRIPTION = re.compile(r"^/subscriptions/[^/]+$", re.IGNORECASE)
@@ -96,12 +91,12 @@ class CustomRole:
     guid: str
     name: str
     kind: str
-    """`uploader`, `reader`, `operator` (modules/roles.py naming) or `other`."""
+    """`uploader`, `reader`, `operator`, `deployer` (modules/roles.py naming) or `other`."""
     actions: tuple[str, ...]
     data_actions: tuple[str, ...]
 
 
-ROLE_KINDS = ("uploader", "reader", "operator")
+ROLE_KINDS = ("uploader", "reader", "operator", "deployer")
 
 
 AZUREAD_GROUP = "azuread:index/group:Group"
@@ -131,8 +126,10 @@ def permissions(props: Any, field: str) -> list[str]:
     return out
 
 
-def custom_role(resource: Any) -> CustomRole | None:
-    guid = role_guid(get_str(resource.props, "roleDefinitionId"))
+def custom_role(resource: Any, guid: str | None = None) -> CustomRole | None:
+    """A RoleDefinition as a CustomRole. `guid`: the GUID an assignment names it by; else its own
+    `roleDefinitionId` input (resource policies; absent from a stack policy's outputs)."""
+    guid = guid or role_guid(get_str(resource.props, "roleDefinitionId"))
     if guid is None:
         return None
     name = get_str(resource.props, "roleName") or ""
@@ -140,16 +137,38 @@ def custom_role(resource: Any) -> CustomRole | None:
                       tuple(permissions(resource.props, "actions")), tuple(permissions(resource.props, "dataActions")))
 
 
+def role_definition_of(assignment: Any) -> Any | None:
+    """The RoleDefinition of the stack an assignment grants: the one it depends on (in preview a
+    new definition's id and name are unknown, and its `roleDefinitionId` input is absent from its
+    outputs; modules/roles.py makes every assignment depend on its role). A GUID of a built-in
+    role is never a custom role, whatever the assignment depends on."""
+    guid = role_guid(get_str(assignment.props, "roleDefinitionId"))
+    if guid in BUILTIN_DATA_ROLES or guid in PRIVILEGED_ROLES:
+        return None
+    found = [d for d in (getattr(assignment, "dependencies", None) or [])
+             if getattr(d, "resource_type", None) == ROLE_DEFINITION]
+    if len(found) > 1:
+        error = UnknownValueError(UNKNOWN_STRING_VALUE, ["dependencies"])
+        error.message = (f"it depends on {len(found)} role definitions "
+                         f"({', '.join(sorted(d.name for d in found))}), so its role can't be told")
+        raise error
+    return found[0] if found else None
+
+
 def custom_roles(resources: Iterable[Any], undecided) -> dict[str, CustomRole]:
-    """Custom roles of the plan by GUID; a role whose inputs are unknown goes to `undecided`."""
+    """Custom roles of the stack by the GUID the assignments name them by (stack policies).
+    A role that can't be read or told goes to `undecided`."""
     roles: dict[str, CustomRole] = {}
     for r in resources:
-        if r.resource_type != ROLE_DEFINITION:
+        if r.resource_type not in ASSIGNMENT_TYPES:
             continue
-        with undecided.about(f"role definition '{r.name}'"):
-            role = custom_role(r)
-            if role is not None:
-                roles[role.guid] = role
+        with undecided.about(f"{r.resource_type.rsplit(':', 1)[-1]} '{r.name}'"):
+            definition = role_definition_of(r)
+            guid = role_guid(get_str(r.props, "roleDefinitionId"))
+            if definition is not None and guid is not None:
+                role = custom_role(definition, guid)
+                if role is not None:
+                    roles[guid] = role
     return roles
 
 

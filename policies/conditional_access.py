@@ -13,25 +13,23 @@ Each check returns the first reason a policy falls short, or None if it covers.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from pulumi_policy.proxy import UnknownValueError
 
-from policies.lib import get, get_list, get_map, get_str, get_strs, lower, register_of
+from policies import facts
+from policies.lib import drop_unknown_keys, get, get_list, get_map, get_str, get_strs, lower, register_of
 
 CONDITIONAL_ACCESS_POLICY = "azuread:index/conditionalAccessPolicy:ConditionalAccessPolicy"
-AZURE_MANAGEMENT_APP = "797f4846-ba00-4fd7-ba43-dac1f8f63013"
+AZURE_MANAGEMENT_APP = facts.AZURE_MANAGEMENT_APP
 ALL = "all"
 # The clients people sign in to the VPN and the portal with (not legacy protocols).
 INTERACTIVE_CLIENTS = ("browser", "mobileAppsAndDesktopClients")
 
 # Built-in authentication strengths that require multifactor authentication
 # (Microsoft Graph authenticationStrengthPolicy ids: MFA, passwordless MFA, phishing-resistant MFA).
-MFA_STRENGTHS = (
-    "00000000-0000-0000-0000-000000000002",
-    "00000000-0000-0000-0000-000000000003",
-    "00000000-0000-0000-0000-000000000004",
-)
+MFA_STRENGTHS = facts.MFA_STRENGTHS
 # Narrowing conditions: each makes a policy apply to some sign-ins only.
 NARROWING = (
     ("signInRiskLevels", "sign-in risk levels"),
@@ -151,8 +149,22 @@ def best_effort(
     return False, reasons
 
 
+@dataclass(frozen=True)
+class Policy:
+    """A Conditional Access policy as the stack policies read it: its outputs without the keys the
+    program did not set (unknown in preview; identity-ca-settings-known refuses an unknown, i.e.
+    Output-derived, setting on the inputs, so an unknown output means "not set")."""
+
+    resource: Any
+    props: Any
+    urn: str
+    name: str
+    resource_type: str
+
+
 def policies_of(resources: Iterable[Any]) -> list[Any]:
-    return [r for r in resources if r.resource_type == CONDITIONAL_ACCESS_POLICY]
+    return [Policy(r, drop_unknown_keys(r.props), r.urn, r.name, r.resource_type)
+            for r in resources if r.resource_type == CONDITIONAL_ACCESS_POLICY]
 
 
 def display(policy: Any) -> str:
@@ -167,7 +179,6 @@ def require_on_protected_apps(
     args: Any,
     report_violation: Callable[..., None],
     *,
-    clause: str,
     specific: Callable[[Any], str | None],
     requirement: str,
     fix: str,
@@ -180,7 +191,7 @@ def require_on_protected_apps(
     candidates = policies_of(args.resources)
     for what, app in apps.items():
         if not app:
-            report_violation(f"{clause} the register names no vpnAudience, so the VPN app can't be checked: "
+            report_violation("the register names no vpnAudience, so the VPN app can't be checked: "
                              "run dpaguard plan to write the policy config")
             continue
 
@@ -202,6 +213,6 @@ def require_on_protected_apps(
         targeting = [(p, r) for p, r in reasons
                      if app_reason(p, app) is None and client_apps_reason(p, INTERACTIVE_CLIENTS) is None]
         for policy, reason in targeting:
-            report_violation(f"{clause} {display(policy)} covers {what} ({app}) but {reason}: {fix}", policy.urn)
+            report_violation(f"{display(policy)} covers {what} ({app}) but {reason}: {fix}", policy.urn)
         if not targeting:
-            report_violation(f"{clause} no enabled conditional access policy {requirement} for {what} ({app}): {fix}")
+            report_violation(f"no enabled conditional access policy {requirement} for {what} ({app}): {fix}")

@@ -7,13 +7,21 @@ remediation, the compliance framework (the first clause id as `reference`) and o
 
 Totality: validators read inputs only through `get`/`get_str`/... below. A value that is
 unknown during preview (or shown as "[secret]" in `pulumi preview --json`) raises
-`UnknownValueError`, which the analyzer (and `dpaguard check`) turns into an ADVISORY
-"can't be known during preview" note instead of a silent pass. Wrong types read as absent.
+`UnknownValueError`. pulumi_policy's servicer would turn that into an ADVISORY "can't run
+during preview" note; the constructors here wrap every validator (`_guarded`) so that in a
+MANDATORY policy it becomes a mandatory violation naming the clause and the value instead
+(fail closed), in the real CLI and offline alike. The same holds for a missing register.
+Wrong types read as absent.
+
+Every message gets its `[clause, ...]` prefix from the policy's own metadata here; policy
+files never type clause ids in messages. Versioned azure-native type tokens are read as
+their base type (`base_type`) before a validator sees them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
@@ -84,19 +92,111 @@ def _metadata(name: str, clauses: Sequence[str], area: str) -> dict[str, Any]:
     }
 
 
+class MissingRegister(UnknownValueError):
+    """The policy needs the register and the pack was started without `--policy-pack-config`."""
+
+    INSTRUCTION = (
+        "the stack register is missing, so this clause can't be checked: run `dpaguard plan --stack STACK` and pass "
+        "`--policy-pack-config out/STACK/policy-config.json` to `pulumi preview`/`pulumi up` (or `--register` to "
+        "`dpaguard check`)"
+    )
+
+    def __init__(self) -> None:
+        super().__init__(UNKNOWN_STRING_VALUE, ["register"])
+        self.message = self.INSTRUCTION
+
+
+_VERSIONED = re.compile(r"^azure-native:(?P<module>[A-Za-z0-9]+)/v[0-9A-Za-z]+:(?P<kind>[A-Za-z0-9_]+)$")
+
+
+@lru_cache(maxsize=4096)
+def base_type(resource_type: str) -> str:
+    """`azure-native:storage/v20230101:StorageAccount` -> `azure-native:storage:StorageAccount`: every
+    policy applies to every API version (pulumi-azure-native publishes each type once per version)."""
+    if not isinstance(resource_type, str) or "/v" not in resource_type:
+        return resource_type
+    match = _VERSIONED.match(resource_type)
+    return f"azure-native:{match.group('module')}:{match.group('kind')}" if match else resource_type
+
+
+def _normalise_types(args: Any, stack: bool) -> None:
+    if stack:
+        for r in getattr(args, "resources", None) or ():
+            kind = getattr(r, "resource_type", None)
+            if isinstance(kind, str) and "/v" in kind:
+                r.resource_type = base_type(kind)
+    else:
+        kind = getattr(args, "resource_type", None)
+        if isinstance(kind, str) and "/v" in kind:
+            args.resource_type = base_type(kind)
+
+
+def prefix_of(clauses: Sequence[str]) -> str:
+    """The `[OUS-x, ECG-y] ` every violation message of a policy starts with."""
+    return f"[{', '.join(clauses)}] "
+
+
+def _guarded(validate: Callable[..., Any], clauses: Sequence[str], enforcement: EnforcementLevel,
+             stack: bool) -> Callable[..., None]:
+    """`validate` with the clause prefix on every message, type tokens normalised, and, in a
+    mandatory policy, an undecidable value (unknown, "[secret]", or no register) reported as a
+    mandatory violation instead of pulumi_policy's advisory "can't run during preview" note."""
+    prefix = prefix_of(clauses)
+    fail_closed = enforcement in (EnforcementLevel.MANDATORY, EnforcementLevel.REMEDIATE)
+
+    def guarded(args: Any, report_violation: Callable[..., None]) -> None:
+        def report(message: str, urn: str | None = None) -> None:
+            if urn:
+                report_violation(prefix + message, urn)
+            else:
+                report_violation(prefix + message)
+
+        _normalise_types(args, stack)
+        try:
+            validate(args, report)
+        except MissingRegister as exc:
+            if not fail_closed:
+                raise
+            report(exc.message)
+        except UnknownValueError as exc:
+            if not fail_closed:
+                raise
+            report(f"undecidable: {undecidable_reason(exc)}; a mandatory clause does not pass on a value nobody "
+                   "can see: give the value in the program, or run the check where it is known (after `pulumi up`, "
+                   "or on a plan without secrets)")
+
+    guarded.__name__ = getattr(validate, "__name__", "validate")
+    guarded.__doc__ = getattr(validate, "__doc__", None)
+    guarded.__wrapped__ = validate  # type: ignore[attr-defined]
+    return guarded
+
+
+def undecidable_reason(exc: UnknownValueError) -> str:
+    message = exc.message or "a value can't be known"
+    if getattr(exc, "secret", False):
+        return f"{message} (secret: the real analyzer sees it in clear, preview JSON does not)"
+    return message
+
+
 def _policy(cls, *, name: str, clauses: Sequence[str], area: str, description: str, remediation: str,
             validate: Callable[..., None], severity: Severity, enforcement: EnforcementLevel,
             uses_register: bool):
     return cls(
         name=name,
         description=description,
-        validate=validate,
+        validate=_guarded(validate, clauses, enforcement, stack=cls is StackValidationPolicy),
         enforcement_level=enforcement,
         severity=severity,
         remediation_steps=remediation,
         config_schema=REGISTER_SCHEMA if uses_register else None,
         **_metadata(name, clauses, area),
     )
+
+
+# Said of every stack policy (pulumi/pulumi `pkg/resource/deploy/deployment_executor.go` calls
+# AnalyzeStack once the steps have run; pulumi_policy `policy.py`: stack policies get outputs).
+AFTER_DEPLOY = ("Stack policy (reads outputs): `pulumi preview` reports it before anything changes, but in "
+                "`pulumi up` it runs only after the steps are applied, so it cannot block them.")
 
 
 def resource_policy(
@@ -128,7 +228,8 @@ def stack_policy(
     enforcement: EnforcementLevel = EnforcementLevel.MANDATORY,
     uses_register: bool = False,
 ) -> StackValidationPolicy:
-    return _policy(StackValidationPolicy, name=name, clauses=clauses, area=area, description=description,
+    return _policy(StackValidationPolicy, name=name, clauses=clauses, area=area,
+                   description=f"{description} {AFTER_DEPLOY}",
                    remediation=remediation, validate=validate, severity=severity, enforcement=enforcement,
                    uses_register=uses_register)
 
@@ -161,7 +262,11 @@ def _undecidable(value: str, container: Any, steps: Sequence[Any]) -> UnknownVal
         where = [*acc, str(steps[-1])]
     else:
         where = [str(s) for s in steps]
-    return UnknownValueError(UNKNOWN_STRING_VALUE if value == SECRET_MARKER else value, where)
+    error = UnknownValueError(UNKNOWN_STRING_VALUE if value == SECRET_MARKER else value, where)
+    if value == SECRET_MARKER:
+        error.secret = True  # type: ignore[attr-defined]
+        error.message = f"value at .{'.'.join(where)} is \"[secret]\" in the plan"
+    return error
 
 
 def _step(current: Any, step: Any, default: Any) -> Any:
@@ -223,6 +328,74 @@ def get(props: Any, *path: Any, default: Any = None) -> Any:
     return current
 
 
+def get_or_absent(props: Any, *path: Any, default: Any = None) -> Any:
+    """`get`, reading an unknown value as absent. Only for a stack policy's OUTPUTS where that is
+    safe: azure-native leaves every optional response property the program did not set unknown in
+    preview, so an unknown there either was not set (absent) or only makes the verdict stricter
+    (a shorter deletion age ignored), or a resource policy has already refused the input. Each
+    caller says which; a secret is still undecidable."""
+    try:
+        return get(props, *path, default=default)
+    except UnknownValueError as exc:
+        if getattr(exc, "secret", False):
+            raise
+        return default
+
+
+_UNKNOWNS = _UNDECIDABLE - {SECRET_MARKER}
+
+
+def drop_unknown_keys(value: Any) -> Any:
+    """A plain copy of `value` without the object keys whose whole value is unknown: in a stack
+    policy's preview outputs those are the optional properties the program did not set (azure-native
+    and azuread give every unset output as unknown). Unknown list elements and "[secret]" stay, so
+    reading them still raises. Only sound where a resource policy refuses an unknown (Output-derived)
+    value of the same property on the inputs; each caller names it."""
+    kind = type(value)
+    if kind is _DictProxy or isinstance(value, Mapping):
+        target = value["__target"] if kind is _DictProxy else value
+        return {k: drop_unknown_keys(v) for k, v in target.items()
+                if not (isinstance(v, str) and v in _UNKNOWNS)}
+    if kind is _ListProxy or (isinstance(value, Sequence) and not isinstance(value, (str, bytes))):
+        target = value["__target"] if kind is _ListProxy else value
+        return [drop_unknown_keys(v) for v in target]
+    return value
+
+
+def unknown_keys(value: Any, path: tuple[str, ...] = ()) -> list[str]:
+    """Paths (dotted) of the object keys in `value` whose whole value is unknown (see drop_unknown_keys)."""
+    kind = type(value)
+    found: list[str] = []
+    if kind is _DictProxy or isinstance(value, Mapping):
+        target = value["__target"] if kind is _DictProxy else value
+        for k, v in target.items():
+            if isinstance(v, str) and v in _UNKNOWNS:
+                found.append(".".join((*path, str(k))))
+            else:
+                found.extend(unknown_keys(v, (*path, str(k))))
+    elif kind is _ListProxy or (isinstance(value, Sequence) and not isinstance(value, (str, bytes))):
+        target = value["__target"] if kind is _ListProxy else value
+        for i, v in enumerate(target):
+            found.extend(unknown_keys(v, (*path, str(i))))
+    return found
+
+
+def get_str_or_absent(props: Any, *path: Any) -> str | None:
+    """`get_or_absent` for a string: see there for when an unknown may read as absent."""
+    value = get_or_absent(props, *path)
+    return value if isinstance(value, str) else None
+
+
+def is_set(props: Any, *path: Any) -> bool:
+    """Whether `path` holds a value (unknown and "[secret]" count as set) that is not None or ""."""
+    current = props
+    for step in path:
+        current = _step(current, step, MISSING)
+        if current is MISSING:
+            return False
+    return current not in (None, "")
+
+
 def get_str(props: Any, *path: Any) -> str | None:
     value = get(props, *path)
     return value if isinstance(value, str) else None
@@ -279,14 +452,15 @@ def lower(value: Any) -> str | None:
 
 
 def register_of(args: Any) -> Mapping[str, Any]:
-    """The stack register from the policy config; unknown (advisory) if it was not provided."""
+    """The stack register from the policy config; MissingRegister (a mandatory violation in a
+    mandatory policy, see `_guarded`) if the pack was started without it."""
     try:
         config = args.get_config() or {}
     except Exception:  # noqa: BLE001 - a policy without config support sees no register
         config = {}
     register = config.get("register") if isinstance(config, Mapping) else None
     if not isinstance(register, Mapping):
-        raise UnknownValueError(UNKNOWN_STRING_VALUE, ["register (policy-pack config; see dpaguard plan)"])
+        raise MissingRegister()
     return register
 
 

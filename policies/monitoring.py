@@ -1,26 +1,35 @@
-"""What the audit policies share: ARM ids matched to resources of the plan, and enabled log categories.
+"""What the audit policies share: which diagnostic setting logs what, to which workspace.
 
-Components pass ARM id strings built from names (modules/naming.py), so a diagnostic setting's
-`resourceUri` and `workspaceId` are known in a preview. They are matched to resources of the
-plan by resource group, type and name, case-insensitively (Azure names are); the subscription
-segment is not compared, since a resource's inputs do not carry it.
+Stack policies read OUTPUTS (pulumi_policy `policy.py`; pulumi/pulumi
+`pkg/resource/deploy/step_generator.go`). In preview a new workspace's id and name are
+unknown and a diagnostic setting's `resourceUri` (a path parameter) is absent, so ARM ids
+can't be compared. A diagnostic setting is therefore tied to what it logs and where it sends
+by the dependency graph: it sends to a workspace of the stack when it depends on one (and
+audit-log-sinks-in-stack refuses every other sink, on the inputs), and it logs the one
+resource of the logged type it depends on (modules/audit.py makes each setting depend on its
+own blob service, or on the VPN gateway's component).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from policies.lib import get, get_list, get_str, lower
+from policies.lib import get, get_list, get_or_absent, lower
 from policies.stack import label_of
 
 WORKSPACE = "azure-native:operationalinsights:Workspace"
 DIAGNOSTIC_SETTING_TYPES = ("azure-native:monitor:DiagnosticSetting", "azure-native:insights:DiagnosticSetting")
+# Entra ID (tenant) diagnostic settings: the same sinks (pulumi-azure-native aadiam.DiagnosticSetting).
+TENANT_DIAGNOSTIC_SETTING_TYPES = ("azure-native:aadiam:DiagnosticSetting",)
 SUBSCRIPTION_DIAGNOSTIC_SETTING_TYPES = (
     "azure-native:monitor:SubscriptionDiagnosticSetting",
     "azure-native:insights:SubscriptionDiagnosticSetting",
 )
+
+ALL_DIAGNOSTIC_SETTING_TYPES = (DIAGNOSTIC_SETTING_TYPES + SUBSCRIPTION_DIAGNOSTIC_SETTING_TYPES
+                                + TENANT_DIAGNOSTIC_SETTING_TYPES)
 
 _RESOURCE_ID = re.compile(r"^/subscriptions/[^/]+/(?P<rest>resourcegroups/.+)$", re.IGNORECASE)
 
@@ -33,28 +42,14 @@ def id_key(arm_id: Any) -> str | None:
     return match.group("rest").lower() if match else None
 
 
-def resource_key(resource_group: str | None, provider_type: str, *names: str | None) -> str | None:
-    """The `id_key` of a resource from its inputs (`Microsoft.Storage/storageAccounts`, name...)."""
-    if not resource_group or any(not n for n in names):
-        return None
-    namespace, *types = provider_type.split("/")
-    if len(types) != len(names):
-        raise ValueError(f"{provider_type} needs {len(types)} names")
-    path = "/".join(f"{t}/{n}" for t, n in zip(types, names))
-    return f"resourcegroups/{resource_group}/providers/{namespace}/{path}".lower()
+def depends_on(resource: Any, kind: str | Sequence[str]) -> list[Any]:
+    """The resources of type `kind` that `resource` depends on (directly)."""
+    kinds = (kind,) if isinstance(kind, str) else tuple(kind)
+    return [d for d in (getattr(resource, "dependencies", None) or []) if d.resource_type in kinds]
 
 
-def workspace_keys(resources: Iterable[Any], undecided) -> set[str]:
-    keys: set[str] = set()
-    for r in resources:
-        if r.resource_type != WORKSPACE:
-            continue
-        with undecided.about(f"workspace '{r.name}'"):
-            k = resource_key(get_str(r.props, "resourceGroupName"), "Microsoft.OperationalInsights/workspaces",
-                             get_str(r.props, "workspaceName"))
-            if k:
-                keys.add(k)
-    return keys
+def sends_to_stack_workspace(setting: Any) -> bool:
+    return bool(depends_on(setting, WORKSPACE))
 
 
 def enabled_logs(props: Any) -> tuple[set[str], set[str]]:
@@ -64,30 +59,36 @@ def enabled_logs(props: Any) -> tuple[set[str], set[str]]:
     for entry in get_list(props, "logs"):
         if get(entry, "enabled") is not True:
             continue
-        category = lower(get(entry, "category"))
-        group = lower(get(entry, "categoryGroup"))
+        # An entry names a category or a category group (Azure accepts one of the two); the one the
+        # program did not set is unknown in preview outputs. Ignoring an unknown one only shrinks
+        # what counts as logged (stricter), and `enabled` must be known and true.
+        category = lower(get_or_absent(entry, "category"))
         if category:
             categories.add(category)
+            continue
+        group = lower(get_or_absent(entry, "categoryGroup"))
         if group:
             groups.add(group)
     return categories, groups
 
 
 def logs_by_target(
-    resources: Iterable[Any], workspaces: set[str], undecided, elsewhere: dict[str, list[str]] | None = None
+    resources: Iterable[Any], target_of: Callable[[Any], str | None], undecided,
+    elsewhere: dict[str, list[str]] | None = None,
 ) -> dict[str, tuple[set[str], set[str]]]:
-    """Resource key -> (categories, category groups) enabled on it by diagnostic settings that send
-    to one of `workspaces`; several settings on one target add up. Settings sending anywhere
-    else are listed in `elsewhere` (target -> setting labels) when given, else ignored."""
+    """Target URN -> (categories, category groups) enabled on it by diagnostic settings that send
+    to a workspace of the stack; several settings on one target add up. `target_of(setting)`
+    names the URN a setting logs (None: not one of interest). Settings that send nowhere in the
+    stack are listed in `elsewhere` (target -> setting labels) when given."""
     enabled: dict[str, tuple[set[str], set[str]]] = {}
     for r in resources:
         if r.resource_type not in DIAGNOSTIC_SETTING_TYPES:
             continue
         with undecided.about(label_of(r)):
-            target = id_key(get_str(r.props, "resourceUri"))
+            target = target_of(r)
             if target is None:
                 continue
-            if id_key(get_str(r.props, "workspaceId")) not in workspaces:
+            if not sends_to_stack_workspace(r):
                 if elsewhere is not None:
                     elsewhere.setdefault(target, []).append(label_of(r))
                 continue

@@ -1,21 +1,27 @@
-"""What stack policies share about the data stores: which agreement an account serves, where
-it lives, what its lifecycle rules delete, and how to keep deciding past an unknown value.
+"""What the storage policies share: which agreement a store serves, which account a child
+belongs to, and how to keep deciding past an unknown value.
+
+Two views of the same stores, because the engine sends two different things
+(pulumi/pulumi `pkg/resource/deploy/step_generator.go`; pulumi_policy `policy.py`):
+
+* resource policies get a resource's INPUTS, path parameters included (`accountName`,
+  `resourceGroupName`, `containerName`): `agreement_of_inputs` reads them;
+* stack policies get every resource's OUTPUTS. For a create in preview azure-native gives
+  only response properties: path parameters are absent, `name`/`id` unknown. Stack policies
+  therefore correlate by the dependency graph (`dependencies` of each PolicyResource; the
+  program makes every child depend on its account, modules/storage.py), by tags and by
+  container metadata, never by names (`accounts`, `account_of`, `container_name`).
+
+Which agreement's rules apply to a storage account (CLAUSES.md, "Where the two pull apart"):
+
+1. the account's own `dpaguard-agreement` tag, if it names exactly one agreement;
+2. its resource group: that group's `dpaguard-agreement` tag (a group it depends on, for
+   stack policies), else the data-group name `rg-<prefix>-<ous|ecg>-data` (inputs only);
+3. the stack itself, when the register says it serves exactly one agreement.
 
 The pack runs inside the Pulumi CLI from `policies/` alone, so the tag, metadata and name
 conventions of `modules/naming.py` are mirrored here (tests/policies/test_stack.py checks
-they agree). Azure names are case-insensitive, so every correlation by name is too.
-
-Which agreement's rules apply to a storage account (CLAUSES.md, "Where the two pull apart")
-is decided by `agreement_of_account`, in this order, and the answer says which one it used:
-
-1. the account's own `dpaguard-agreement` tag, if it names exactly one agreement;
-2. its resource group: that group's `dpaguard-agreement` tag in the same plan, else the
-   data-group name `rg-<prefix>-<ous|ecg>-data` (modules/naming.data_resource_group);
-3. the stack itself, when the register says it serves exactly one agreement.
-
-Containers, blob services and lifecycle policies take the agreement of their account. An
-account none of these decide (a stack serving both agreements, nothing tagged) gets neither
-agreement's retention rules; governance-dedicated-store reports it instead.
+they agree). Azure names are case-insensitive, so every comparison by name is too.
 """
 
 from __future__ import annotations
@@ -23,12 +29,22 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 
-from policies.lib import describe, get, get_list, get_map, get_number, get_str, get_strs, lower
+from policies.lib import (
+    describe,
+    get,
+    get_list,
+    get_map,
+    get_or_absent,
+    get_str,
+    get_strs,
+    lower,
+    register_of,
+)
 
 AGREEMENTS = ("OUS", "ECG")
 
@@ -53,6 +69,10 @@ META_CONTROLLER = "dpaguard_controller"
 META_DATA_CLASS = "dpaguard_data_class"
 META_PSEUDONYMISED = "dpaguard_pseudonymised"
 CONTAINER_CLASSES = {"OUS": ("recordings", "scores"), "ECG": ("ecg",)}
+# A container's name follows from its data class and controller (modules/naming.py);
+# governance-container-labels holds every container to it, so stack policies, which never
+# see a container's name in preview, can read it from the metadata.
+PREFIX_OF_CLASS = {"recordings": RECORDINGS_PREFIX, "scores": SCORES_PREFIX, "ecg": ECG_PREFIX}
 # modules/access.py: `{prefix}-{controller}-{suffix}`; the prefix has no hyphen. An OUS
 # therapist uploads their own recordings, so OUS controllers have an uploaders group too; ECG
 # data is written for every physician by the processor's ingest service (one shared group),
@@ -71,7 +91,8 @@ BLOB_TYPES = ("blockBlob", "appendBlob")
 
 class Undecided:
     """Collects what a stack policy could not decide, so one unknown value does not hide the
-    violations it can decide; `finish()` then raises one UnknownValueError (an advisory note)."""
+    violations it can decide; `finish()` then raises one UnknownValueError (a mandatory
+    violation naming every undecidable value, see policies/lib._guarded)."""
 
     def __init__(self) -> None:
         self.notes: list[str] = []
@@ -99,7 +120,7 @@ def key(value: Any) -> str | None:
     return value.lower() if isinstance(value, str) and value else None
 
 
-# ------------------------------------------------------------------ accounts and agreements
+# ------------------------------------------------------------------ agreements
 
 
 def single_agreement(value: Any) -> str | None:
@@ -112,15 +133,42 @@ def data_group_agreement(name: Any) -> str | None:
     return match.group(1).upper() if match else None
 
 
-def register_agreements(register: Mapping[str, Any]) -> list[str]:
+def register_agreements(register: Mapping[str, Any] | None) -> list[str]:
+    if register is None:
+        return []
     return [a for a in get_strs(register, "agreements") if a in AGREEMENTS]
+
+
+def agreement_of_inputs(props: Any, register: Mapping[str, Any] | None) -> tuple[str | None, str]:
+    """The agreement of a storage resource from its INPUTS (resource policies): its own tag, its
+    resource group's data-group name, the stack's only agreement."""
+    tagged = single_agreement(get(props, "tags", TAG_AGREEMENT))
+    if tagged:
+        return tagged, f"its {TAG_AGREEMENT} tag"
+    group = get_str(props, "resourceGroupName")
+    by_group_name = data_group_agreement(group)
+    if by_group_name:
+        return by_group_name, f"its data resource group '{group}'"
+    agreements = register_agreements(register)
+    if len(agreements) == 1:
+        return agreements[0], f"the stack, which serves {agreements[0]} only"
+    return None, "no agreement tag, no data resource group and a stack serving several agreements"
+
+
+def agreement_of_args(args: Any) -> tuple[str | None, str]:
+    """`agreement_of_inputs` for a resource policy's args: the register is read (and required:
+    without it the policy fails closed) only when tag and group name do not decide."""
+    decided = single_agreement(get(args.props, "tags", TAG_AGREEMENT)) or \
+        data_group_agreement(get_str(args.props, "resourceGroupName"))
+    return agreement_of_inputs(args.props, None if decided else register_of(args))
+
+
+# ------------------------------------------------------------------ the stack view (outputs)
 
 
 @dataclass
 class Account:
     resource: Any
-    name: str
-    resource_group: str | None
     agreement: str | None
     how: str
     """How `agreement` was decided (for messages)."""
@@ -129,107 +177,118 @@ class Account:
     def label(self) -> str:
         return label_of(self.resource)
 
-
-@dataclass
-class Stores:
-    """The storage side of a stack: accounts by (resource group, name), and their children."""
-
-    accounts: list[Account] = field(default_factory=list)
-    group_tags: dict[str, Mapping[str, Any]] = field(default_factory=dict)
-    containers: list[Any] = field(default_factory=list)
-    blob_services: list[Any] = field(default_factory=list)
-    policies: list[Any] = field(default_factory=list)
-    _by_name: dict[str, list[Account]] = field(default_factory=dict, repr=False)
-    _indexed: int = field(default=-1, repr=False)
-
-    def account_for(self, child: Any) -> Account | None:
-        """The account a child (container, blob service, lifecycle policy) belongs to."""
-        name = key(get_str(child.props, "accountName"))
-        group = key(get_str(child.props, "resourceGroupName"))
-        if self._indexed != len(self.accounts):
-            self._by_name = {}
-            for account in self.accounts:
-                self._by_name.setdefault(key(account.name) or "", []).append(account)
-            self._indexed = len(self.accounts)
-        for account in self._by_name.get(name or "", []):
-            if group is None or key(account.resource_group) in (None, group):
-                return account
-        return None
-
-    def children_of(self, account: Account, children: Iterable[Any], undecided: Undecided) -> list[Any]:
-        out = []
-        for child in children:
-            with undecided.about(label_of(child)):
-                if self.account_for(child) is account:
-                    out.append(child)
-        return out
+    @property
+    def name(self) -> str:
+        """The Pulumi name (the Azure name is unknown in preview)."""
+        return str(self.resource.name)
 
 
-def collect(resources: Sequence[Any], register: Mapping[str, Any] | None, undecided: Undecided) -> Stores:
-    """Index the storage resources of a stack; what can't be read goes to `undecided`."""
-    stores = Stores()
+def _depends_on(resource: Any) -> list[Any]:
+    return list(getattr(resource, "dependencies", None) or [])
+
+
+def accounts(resources: Iterable[Any], register: Mapping[str, Any] | None) -> list[Account]:
+    """Every storage account of the stack with its agreement, from outputs and dependencies."""
+    agreements = register_agreements(register)
+    out: list[Account] = []
     for r in resources:
-        if r.resource_type != RESOURCE_GROUP:
+        if r.resource_type != STORAGE_ACCOUNT:
+            continue
+        # Tags the program did not set are unknown in preview outputs and read as absent here:
+        # governance-dedicated-store refuses an account without an agreement tag on its inputs.
+        tagged = single_agreement(get_or_absent(r.props, "tags", TAG_AGREEMENT))
+        if tagged:
+            out.append(Account(r, tagged, f"its {TAG_AGREEMENT} tag"))
+            continue
+        by_group = None
+        for group in (d for d in _depends_on(r) if d.resource_type == RESOURCE_GROUP):
+            by_group = single_agreement(get_or_absent(group.props, "tags", TAG_AGREEMENT)) or by_group
+            if by_group:
+                out.append(Account(r, by_group, f"the {TAG_AGREEMENT} tag of {label_of(group)}"))
+                break
+        if by_group:
+            continue
+        if len(agreements) == 1:
+            out.append(Account(r, agreements[0], f"the stack, which serves {agreements[0]} only"))
+        else:
+            out.append(Account(r, None, "no agreement tag, no tagged resource group and a stack serving "
+                                        "several agreements"))
+    return out
+
+
+class Ambiguous(UnknownValueError):
+    """A child depends on several storage accounts: which one it belongs to can't be told."""
+
+    def __init__(self, child: Any, found: Sequence[Any]) -> None:
+        super().__init__(UNKNOWN_STRING_VALUE, ["dependencies"])
+        self.message = (f"{label_of(child)} depends on {len(found)} storage accounts "
+                        f"({', '.join(sorted(label_of(a) for a in found))}), so its own can't be told: make it "
+                        "depend on its account only")
+
+
+def account_of(child: Any, by_urn: Mapping[str, Account]) -> Account | None:
+    """The account a child (container, blob service, lifecycle policy, endpoint, diagnostic
+    setting) belongs to: the one storage account it depends on, directly or through a blob
+    service it depends on. None if it depends on none; Ambiguous if on several."""
+    found: dict[str, Any] = {}
+    for dep in _depends_on(child):
+        if dep.urn in by_urn:
+            found[dep.urn] = dep
+        elif dep.resource_type == BLOB_SERVICE:
+            for inner in _depends_on(dep):
+                if inner.urn in by_urn:
+                    found[inner.urn] = inner
+    if len(found) > 1:
+        raise Ambiguous(child, list(found.values()))
+    return by_urn[next(iter(found))] if found else None
+
+
+def children(kind: str, resources: Iterable[Any], account: Account, by_urn: Mapping[str, Account],
+             undecided: Undecided) -> list[Any]:
+    """The resources of type `kind` that belong to `account`."""
+    out = []
+    for r in resources:
+        if r.resource_type != kind:
             continue
         with undecided.about(label_of(r)):
-            name = key(get_str(r.props, "resourceGroupName"))
-            if name:
-                stores.group_tags[name] = get_map(r.props, "tags")
-    agreements = register_agreements(register) if register is not None else []
-    for r in resources:
-        if r.resource_type == STORAGE_ACCOUNT:
+            if account_of(r, by_urn) is account:
+                out.append(r)
+    return out
+
+
+class ChildIndex:
+    """The children of every account by type, found in one pass (`children` per account would
+    scan the stack once per account)."""
+
+    def __init__(self, resources: Iterable[Any], by_urn: Mapping[str, Account], undecided: Undecided,
+                 kinds: Sequence[str]) -> None:
+        self._children: dict[tuple[str, str], list[Any]] = {}
+        for r in resources:
+            if r.resource_type not in kinds:
+                continue
             with undecided.about(label_of(r)):
-                name = get_str(r.props, "accountName")
-                if name is None:
-                    # azure-native would auto-name it with a random suffix: nothing can refer to it
-                    # by name, so no child, endpoint or rule can be matched to it during preview.
-                    raise UnknownValueError(UNKNOWN_STRING_VALUE, ["accountName"])
-                group = get_str(r.props, "resourceGroupName")
-                agreement, how = agreement_of_account(r.props, group, stores.group_tags, agreements)
-                stores.accounts.append(Account(r, name, group, agreement, how))
-        elif r.resource_type == BLOB_CONTAINER:
-            stores.containers.append(r)
-        elif r.resource_type == BLOB_SERVICE:
-            stores.blob_services.append(r)
-        elif r.resource_type == MANAGEMENT_POLICY:
-            stores.policies.append(r)
-    return stores
+                account = account_of(r, by_urn)
+                if account is not None:
+                    self._children.setdefault((account.resource.urn, r.resource_type), []).append(r)
+
+    def of(self, account: Account, kind: str) -> list[Any]:
+        return self._children.get((account.resource.urn, kind), [])
 
 
-def agreement_of_account(
-    props: Any, group: str | None, group_tags: Mapping[str, Mapping[str, Any]], agreements: Sequence[str]
-) -> tuple[str | None, str]:
-    tagged = single_agreement(get(props, "tags", TAG_AGREEMENT))
-    if tagged:
-        return tagged, f"its {TAG_AGREEMENT} tag"
-    tags = group_tags.get(key(group) or "")
-    if tags is not None:
-        by_group_tag = single_agreement(get(tags, TAG_AGREEMENT))
-        if by_group_tag:
-            return by_group_tag, f"the {TAG_AGREEMENT} tag of resource group '{group}'"
-    by_group_name = data_group_agreement(group)
-    if by_group_name:
-        return by_group_name, f"its data resource group '{group}'"
-    if len(agreements) == 1:
-        return agreements[0], f"the stack, which serves {agreements[0]} only"
-    return None, "no agreement tag, no data resource group and a stack serving several agreements"
-
-
-def agreement_of_child(stores: Stores, child: Any, agreements: Sequence[str]) -> tuple[str | None, str]:
-    """The agreement of a container, blob service or lifecycle policy: its account's, else (an
-    account outside the plan) a container's own `dpaguard_agreement` metadata, then as above."""
-    account = stores.account_for(child)
-    if account is not None:
-        return account.agreement, f"account '{account.name}' ({account.how})"
-    if child.resource_type == BLOB_CONTAINER:
-        meta = single_agreement(get(child.props, "metadata", META_AGREEMENT))
-        if meta:
-            return meta, f"its {META_AGREEMENT} metadata"
-    return agreement_of_account({}, get_str(child.props, "resourceGroupName"), stores.group_tags, agreements)
+def by_urn_of(found: Iterable[Account]) -> dict[str, Account]:
+    return {a.resource.urn: a for a in found}
 
 
 def container_name(container: Any) -> str | None:
-    return get_str(container.props, "containerName")
+    """A container's name: its inputs' `containerName` (resource policies), else the name its
+    metadata implies (stack policies: the name is unknown in preview)."""
+    name = get_str(container.props, "containerName")
+    if name:
+        return name
+    data_class = get_str(container.props, "metadata", META_DATA_CLASS)
+    controller = get_str(container.props, "metadata", META_CONTROLLER)
+    prefix = PREFIX_OF_CLASS.get(data_class or "")
+    return f"{prefix}{controller}" if prefix and controller else None
 
 
 def controller_of_container(container: Any) -> str | None:
@@ -237,7 +296,7 @@ def controller_of_container(container: Any) -> str | None:
     meta = get_str(container.props, "metadata", META_CONTROLLER)
     if meta:
         return meta
-    name = container_name(container) or ""
+    name = get_str(container.props, "containerName") or ""
     for prefix in (RECORDINGS_PREFIX, SCORES_PREFIX, ECG_PREFIX):
         if name.startswith(prefix) and len(name) > len(prefix):
             return name[len(prefix):]
@@ -263,9 +322,15 @@ class Horizon:
 def _base_delete_days(delete: Any) -> float | None:
     # Age since creation or last write both bound how long an upload lives. Last *access* does
     # not: a recording that is watched now and then would never be deleted.
-    days = [get_number(delete, k) for k in ("daysAfterCreationGreaterThan", "daysAfterModificationGreaterThan")]
-    known = [d for d in days if d is not None]
+    # An age the program did not set is unknown in a stack policy's preview outputs; ignoring it
+    # can only make the deletion look later (stricter), never earlier.
+    days = [get_or_absent(delete, k) for k in ("daysAfterCreationGreaterThan", "daysAfterModificationGreaterThan")]
+    known = [d for d in days if isinstance(d, (int, float)) and not isinstance(d, bool)]
     return min(known) if known else None
+
+
+def _number(value: Any) -> float | None:
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
 def _min(a: float | None, b: float | None) -> float | None:
@@ -273,18 +338,32 @@ def _min(a: float | None, b: float | None) -> float | None:
 
 
 def rule_covers(rule: Any, container: str, blob_type: str) -> bool:
-    """Whether an enabled lifecycle rule applies to every blob of `blob_type` in `container`."""
-    if get(rule, "enabled") is False or lower(get(rule, "type")) != "lifecycle":
+    """Whether an enabled lifecycle rule applies to every blob of `blob_type` in `container`.
+
+    Read from a stack policy's outputs, where what the program did not set is unknown in
+    preview: an unknown `enabled` counts as off and an unknown `prefixMatch` as covering
+    nothing (stricter than Azure, never laxer; modules/storage.py sets both). An absent one
+    (inputs) is Azure's default: enabled, every blob."""
+    try:
+        enabled = get(rule, "enabled")
+    except UnknownValueError:
+        return False
+    if enabled is False or lower(get(rule, "type")) != "lifecycle":  # Azure: enabled unless set false
         return False
     filters = get_map(rule, "definition", "filters")
     if blob_type not in get_strs(filters, "blobTypes"):
         return False
-    # A blob-index filter narrows a rule to tagged blobs only: never full coverage.
-    if get_list(filters, "blobIndexMatch"):
+    # A blob-index filter narrows a rule to tagged blobs only: never full coverage. Unknown in a
+    # stack policy's outputs when the program set none; retention-lifecycle-no-index-filter
+    # refuses any on the inputs, before creation.
+    if get_or_absent(filters, "blobIndexMatch"):
         return False
-    prefixes = get(filters, "prefixMatch")
+    try:
+        prefixes = get(filters, "prefixMatch")
+    except UnknownValueError:
+        return False
     if prefixes is None:
-        return True  # no prefix filter: every blob in the account
+        return True  # no prefix filter (inputs): every blob in the account
     # A prefix is `container[/blob-prefix]`; it covers the whole container when it is a
     # prefix of "container/" (so "rec-" covers every recordings container, "rec-a/x" does not).
     whole = f"{container}/"
@@ -299,22 +378,137 @@ def horizon(policies: Iterable[Any], container: str, blob_type: str) -> Horizon:
                 continue
             actions = get_map(rule, "definition", "actions")
             base = _min(base, _base_delete_days(get(actions, "baseBlob", "delete")))
-            version = _min(version, get_number(actions, "version", "delete", "daysAfterCreationGreaterThan"))
-            snapshot = _min(snapshot, get_number(actions, "snapshot", "delete", "daysAfterCreationGreaterThan"))
+            # Unknown (not set by the program) reads as "never deleted": stricter, never laxer.
+            version = _min(version, _number(get_or_absent(actions, "version", "delete", "daysAfterCreationGreaterThan")))
+            snapshot = _min(snapshot, _number(get_or_absent(actions, "snapshot", "delete",
+                                                            "daysAfterCreationGreaterThan")))
     return Horizon(base, version, snapshot)
 
 
-def late_deletions(policies: Iterable[Any], container: str, limit: float) -> list[str]:
+@dataclass(frozen=True)
+class ParsedRule:
+    """A lifecycle rule read once (rule_covers and the delete ages), for many containers."""
+
+    blob_types: frozenset[str]
+    prefixes: tuple[str, ...] | None
+    """None: every blob of the account."""
+    base: float | None
+    version: float | None
+    snapshot: float | None
+
+    def covers(self, container: str, blob_type: str) -> bool:
+        if blob_type not in self.blob_types:
+            return False
+        if self.prefixes is None:
+            return True
+        whole = f"{container}/"
+        return any(whole.startswith(p) for p in self.prefixes)
+
+
+def parse_rules(policies: Iterable[Any]) -> list[ParsedRule]:
+    """The rules of `policies` that can cover anything (see rule_covers), read once."""
+    parsed = []
+    for policy in policies:
+        for rule in get_list(policy.props, "policy", "rules"):
+            # rule_covers on a container no prefix can match tells whether the rule is live at all
+            # (enabled, Lifecycle, no index filter, known prefixes); the prefixes are read below.
+            live = [t for t in BLOB_TYPES if _live(rule, t)]
+            if not live:
+                continue
+            filters = get_map(rule, "definition", "filters")
+            prefixes = None if get(filters, "prefixMatch") is None else tuple(get_strs(filters, "prefixMatch"))
+            actions = get_map(rule, "definition", "actions")
+            parsed.append(ParsedRule(
+                frozenset(live), prefixes, _base_delete_days(get(actions, "baseBlob", "delete")),
+                _number(get_or_absent(actions, "version", "delete", "daysAfterCreationGreaterThan")),
+                _number(get_or_absent(actions, "snapshot", "delete", "daysAfterCreationGreaterThan"))))
+    return parsed
+
+
+def _live(rule: Any, blob_type: str) -> bool:
+    """rule_covers without the prefix test: the rule applies to `blob_type` somewhere."""
+    try:
+        enabled = get(rule, "enabled")
+        get(get_map(rule, "definition", "filters"), "prefixMatch")  # unknown: covers nothing
+    except UnknownValueError:
+        return False
+    if enabled is False or lower(get(rule, "type")) != "lifecycle":
+        return False
+    filters = get_map(rule, "definition", "filters")
+    if blob_type not in get_strs(filters, "blobTypes") or get_or_absent(filters, "blobIndexMatch"):
+        return False
+    return True
+
+
+def late_deletions(policies: Iterable[Any] | list[ParsedRule], container: str, limit: float) -> list[str]:
     """Per blob type, what the lifecycle rules delete later than `limit` days (or never):
-    base blobs, versions and snapshots alike. Empty when everything goes in time."""
+    base blobs, versions and snapshots alike. Empty when everything goes in time. Pass
+    `parse_rules(policies)` when checking many containers against the same policies."""
+    rules = policies if isinstance(policies, list) and all(isinstance(r, ParsedRule) for r in policies) \
+        else parse_rules(policies)
     problems = []
     for blob_type in BLOB_TYPES:
-        h = horizon(policies, container, blob_type)
+        base = version = snapshot = None
+        for rule in rules:
+            if rule.covers(container, blob_type):
+                base, version, snapshot = _min(base, rule.base), _min(version, rule.version), \
+                    _min(snapshot, rule.snapshot)
+        h = Horizon(base, version, snapshot)
         late = [f"{what} after {days(value)}" for what, value in
                 (("base blobs", h.base), ("versions", h.version), ("snapshots", h.snapshot))
                 if value is None or value > limit]
         if late:
             problems.append(f"{blob_type}: {', '.join(late)}")
+    return problems
+
+
+def _may_apply(rule: Any, blob_type: str) -> bool:
+    """Whether a lifecycle rule might delete blobs of `blob_type` anywhere: the reading opposite to
+    `_live`, for deletions that come too EARLY. In a stack policy's preview outputs a property the
+    program did not set is unknown: an unknown `enabled` may be on (ARM's default) and an unknown
+    blobTypes may list the type; an index-tag filter only narrows which blobs go."""
+    enabled = get_or_absent(rule, "enabled")
+    kind = get_or_absent(rule, "type")
+    if enabled is False or (isinstance(kind, str) and kind.lower() != "lifecycle"):
+        return False
+    if get_or_absent(rule, "definition", "filters", "blobTypes") is None:
+        return True
+    return blob_type in get_strs(rule, "definition", "filters", "blobTypes")
+
+
+def parse_early_rules(policies: Iterable[Any]) -> list[ParsedRule]:
+    """The rules of `policies` that might delete base blobs, read for `early_deletions`: an unknown
+    (in preview: unset) prefixMatch covers the whole account, and every delete age counts, last
+    access included (it deletes a blob nobody reads sooner than its creation age)."""
+    parsed = []
+    for policy in policies:
+        for rule in get_list(policy.props, "policy", "rules"):
+            ages = [_number(get_or_absent(rule, "definition", "actions", "baseBlob", "delete", k)) for k in
+                    ("daysAfterCreationGreaterThan", "daysAfterModificationGreaterThan",
+                     "daysAfterLastAccessTimeGreaterThan")]
+            known = [a for a in ages if a is not None]
+            live = [t for t in BLOB_TYPES if _may_apply(rule, t)] if known else []
+            if not live:
+                continue
+            prefixes = None
+            if get_or_absent(rule, "definition", "filters", "prefixMatch") is not None:
+                prefixes = tuple(get_strs(rule, "definition", "filters", "prefixMatch"))
+            parsed.append(ParsedRule(frozenset(live), prefixes, min(known), None, None))
+    return parsed
+
+
+def early_deletions(rules: list[ParsedRule], container: str, limit: float) -> list[str]:
+    """Per blob type, the earliest base-blob deletion by the lifecycle rules covering `container`
+    when it comes before `limit` days; `rules` from `parse_early_rules`. Versions
+    and snapshots are not counted: they are copies the live blob outlives."""
+    problems = []
+    for blob_type in BLOB_TYPES:
+        base = None
+        for rule in rules:
+            if rule.base is not None and rule.covers(container, blob_type):
+                base = _min(base, rule.base)
+        if base is not None and base < limit:
+            problems.append(f"{blob_type}: base blobs after {days(base)}")
     return problems
 
 

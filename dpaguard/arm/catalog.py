@@ -22,6 +22,7 @@ How azure-native departs from ARM, and how an entry undoes it:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -210,6 +211,44 @@ TYPES: dict[str, ArmType] = {
     "azure-native:network:Route": ArmType(
         "Microsoft.Network/routeTables/routes", (n("routeTableName"), n("routeName")), drop=("name", "type"),
     ),
+    # ------------------------------------------------------------------ Virtual WAN secured hub
+    # ARM keeps these resources' `sku` (and a WAN's `type`) inside properties; rule collections,
+    # routing policies and AAD parameters are plain objects, not sub-resources.
+    "azure-native:network:VirtualWan": ArmType("Microsoft.Network/virtualWans", (n("virtualWANName"),)),
+    "azure-native:network:VirtualHub": ArmType(
+        "Microsoft.Network/virtualHubs", (n("virtualHubName"),), top_level=tuple(k for k in TOP if k != "sku"),
+    ),
+    "azure-native:network:AzureFirewall": ArmType(
+        "Microsoft.Network/azureFirewalls", (n("azureFirewallName"),), top_level=tuple(k for k in TOP if k != "sku"),
+        subresources=("ipConfigurations[]", "applicationRuleCollections[]", "natRuleCollections[]",
+                      "networkRuleCollections[]"),
+    ),
+    "azure-native:network:FirewallPolicy": ArmType(
+        "Microsoft.Network/firewallPolicies", (n("firewallPolicyName"),), top_level=tuple(k for k in TOP if k != "sku"),
+    ),
+    "azure-native:network:FirewallPolicyRuleCollectionGroup": ArmType(
+        "Microsoft.Network/firewallPolicies/ruleCollectionGroups", (n("firewallPolicyName"), n("ruleCollectionGroupName")),
+        drop=("name",),
+    ),
+    "azure-native:network:VpnServerConfiguration": ArmType(
+        "Microsoft.Network/vpnServerConfigurations", (n("vpnServerConfigurationName"),), nested_properties=True,
+        drop=("name",),
+    ),
+    "azure-native:network:P2sVpnGateway": ArmType(
+        "Microsoft.Network/p2svpnGateways", (n("gatewayName"),), subresources=("p2SConnectionConfigurations[]",),
+    ),
+    "azure-native:network:RoutingIntent": ArmType(
+        "Microsoft.Network/virtualHubs/routingIntent", (n("virtualHubName"), n("routingIntentName")), drop=("name",),
+    ),
+    "azure-native:network:HubVirtualNetworkConnection": ArmType(
+        "Microsoft.Network/virtualHubs/hubVirtualNetworkConnections", (n("virtualHubName"), n("connectionName")),
+        drop=("name",),
+    ),
+    # ------------------------------------------------------------------ DNS private resolver
+    "azure-native:dnsresolver:DnsResolver": ArmType("Microsoft.Network/dnsResolvers", (n("dnsResolverName"),)),
+    "azure-native:dnsresolver:InboundEndpoint": ArmType(
+        "Microsoft.Network/dnsResolvers/inboundEndpoints", (n("dnsResolverName"), n("inboundEndpointName")),
+    ),
     # ------------------------------------------------------------------ private DNS
     "azure-native:privatedns:PrivateZone": ArmType("Microsoft.Network/privateDnsZones", (n("privateZoneName"),)),
     "azure-native:privatedns:VirtualNetworkLink": ArmType(
@@ -296,8 +335,29 @@ NO_ARM_PROVIDERS: dict[str, str] = {
 }
 
 
+_VERSIONED = re.compile(r"^azure-native:(?P<module>[A-Za-z0-9]+)/v(?P<date>\d{8})(?P<preview>preview)?:(?P<kind>\w+)$")
+
+
+def versioned(token: str) -> tuple[str, str] | None:
+    """(base token, API version) of a versioned token: pulumi-azure-native publishes every type once
+    per API version as `azure-native:<module>/v<yyyymmdd>[preview]:<Kind>` (e.g.
+    `azure-native:storage/v20230101:StorageAccount`, API 2023-01-01); None for a base token."""
+    m = _VERSIONED.match(token)
+    if m is None:
+        return None
+    d = m.group("date")
+    version = f"{d[:4]}-{d[4:6]}-{d[6:]}" + ("-preview" if m.group("preview") else "")
+    return f"azure-native:{m.group('module')}:{m.group('kind')}", version
+
+
+def base_token(token: str) -> str:
+    found = versioned(token)
+    return found[0] if found else token
+
+
 def skip_reason(token: str) -> str | None:
     """Why a custom resource of `token` is not rendered, or None if the catalogue renders it."""
+    token = base_token(token)
     if token in TYPES:
         return None
     if token in NO_ARM_FORM:

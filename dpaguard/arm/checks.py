@@ -10,8 +10,9 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -34,7 +35,7 @@ class CustomCheck:
     """The CrossGuard policy it mirrors (the docstring's `CrossGuard:` line)."""
 
 
-def _literal(node: ast.AST | None, names: dict | None = None):
+def _literal(node: ast.AST | None, names: dict[str, Any] | None = None) -> Any:
     """A literal, with module-level constants (`ACCOUNT = "Microsoft..."`) resolved inside tuples."""
     if node is None:
         return None
@@ -49,25 +50,25 @@ def _literal(node: ast.AST | None, names: dict | None = None):
         return None
 
 
-@lru_cache(maxsize=None)
+@cache
 def custom_checks(directory: Path) -> tuple[CustomCheck, ...]:
     found: list[CustomCheck] = []
     for path in sorted(directory.glob("*.py")):
         if path.name.startswith("_"):
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-        constants = {}
-        for node in tree.body:
-            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-                value = _literal(node.value)
+        constants: dict[str, Any] = {}
+        for stmt in tree.body:
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+                value = _literal(stmt.value)
                 if value is not None:
-                    constants[node.targets[0].id] = value
+                    constants[stmt.targets[0].id] = value
         clauses = None
         check_id = None
         resource_types = None
         for node in ast.walk(tree):
-            targets = node.targets if isinstance(node, ast.Assign) else []
-            if any(isinstance(t, ast.Name) and t.id == "CLAUSES" for t in targets):
+            if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "CLAUSES"
+                                                    for t in node.targets):
                 clauses = _literal(node.value)
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "__init__":
                 for kw in node.keywords:
@@ -85,7 +86,7 @@ def custom_checks(directory: Path) -> tuple[CustomCheck, ...]:
     return tuple(found)
 
 
-def _yaml(path: Path) -> dict:
+def _yaml(path: Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:

@@ -31,10 +31,18 @@ from typing import TYPE_CHECKING, Any
 
 from dpaguard import __version__
 from dpaguard.arm import sdk
-from dpaguard.arm.catalog import DEPLOYMENT_TOKEN, SUBRESOURCE_KEYS, TYPES, ArmType, skip_reason
+from dpaguard.arm.catalog import (
+    DEPLOYMENT_TOKEN,
+    SUBRESOURCE_KEYS,
+    TYPES,
+    ArmType,
+    base_token,
+    skip_reason,
+    versioned,
+)
 
 if TYPE_CHECKING:  # rendering needs no policy engine: any object with these fields will do
-    from dpaguard.checking.evaluate import Resource
+    from dpaguard.engine import Resource
 
 SUBSCRIPTION_SCHEMA = "https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#"
 GROUP_SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
@@ -299,7 +307,7 @@ def _name_value(segments: Sequence[Any]) -> str:
     if all(isinstance(s, str) for s in segments):
         return _escape("/".join(segments))
     if len(segments) == 1:
-        return segments[0].expression()
+        return str(segments[0].expression())
     parts: list[str] = []
     for i, s in enumerate(segments):
         if i:
@@ -313,7 +321,7 @@ def _ref_args(segments: Sequence[Any]) -> str:
 
 
 def _segments(spec: ArmType, res: Resource, ctx: _Ctx) -> list[Any]:
-    if spec.generated_name or (spec.guid_if_absent and res.inputs.get(spec.names[0].key) is None):
+    if spec.generated_name or (spec.guid_if_absent and res.inputs.get(spec.names[0].key or "") is None):
         return [str(uuid.uuid5(uuid.NAMESPACE_URL, res.urn))]
     out: list[Any] = []
     for seg in spec.names:
@@ -328,7 +336,7 @@ def _segments(spec: ArmType, res: Resource, ctx: _Ctx) -> list[Any]:
 
 
 def _arm_type(spec: ArmType, res: Resource) -> str:
-    def sub(m: re.Match) -> str:
+    def sub(m: re.Match[str]) -> str:
         value = res.inputs.get(m.group(1))
         return value if isinstance(value, str) and value != UNKNOWN else m.group(0)
 
@@ -338,7 +346,7 @@ def _arm_type(spec: ArmType, res: Resource) -> str:
 def _primary_subscription(resources: Iterable[Resource]) -> str | None:
     counts: dict[str, int] = {}
     for res in resources:
-        spec = TYPES.get(res.type)
+        spec = TYPES.get(base_token(res.type))
         if spec is None or not spec.scope_input:
             continue
         m = _SCOPE.match(str(res.inputs.get(spec.scope_input, "")))
@@ -360,16 +368,18 @@ def render(resources: Iterable[Resource], *, source: str = "") -> Template:
         if reason is not None:
             skipped.append(Skipped(res.urn, res.type, res.name, reason))
             continue
-        spec = TYPES[res.type]
+        token = base_token(res.type)
+        spec = TYPES[token]
         arm_type = _arm_type(spec, res)
         if "{" in arm_type:
             skipped.append(Skipped(res.urn, res.type, res.name, f"its ARM type {arm_type} depends on a value the "
                                    "plan does not know"))
             continue
         ctx = _Ctx(params, res.urn, f"{res.name} ({res.type})")
-        top, props = arm_shape(res.type, res.inputs)
+        top, props = arm_shape(token, res.inputs)
         segments = _segments(spec, res, ctx)
-        body: dict[str, Any] = {"type": arm_type, "apiVersion": sdk.api_version(res.type),
+        pinned = versioned(res.type)
+        body: dict[str, Any] = {"type": arm_type, "apiVersion": pinned[1] if pinned else sdk.api_version(token),
                                 "name": _name_value(segments)}
         container, scope = _place(spec, res, ctx, primary, notes)
         if scope is not None:
@@ -470,7 +480,7 @@ def _top_ref(target: Rendered) -> str:
     """A dependsOn entry for a top-level (subscription) resource."""
     if target.scope is None:
         return f"[subscriptionResourceId({_quote(target.arm_type)}, {_ref_args(target.segments)})]"
-    return target.body["name"]
+    return str(target.body["name"])
 
 
 def _assemble(rendered: list[Rendered], resources: list[Resource], params: _Params,
@@ -495,17 +505,18 @@ def _assemble(rendered: list[Rendered], resources: list[Resource], params: _Para
             target = by_urn.get(d)
             if target is None or target is r:
                 continue
-            if r.container is not None and target.container == r.container:
+            here, there = r.container, target.container
+            if here is not None and there == here:
                 inner.append(_inner_ref(target))
-            elif r.container is None and target.container is None:
+            elif here is None and there is None:
                 inner.append(_top_ref(target))
-            elif r.container is None:
-                inner.append(names[target.container])
-            elif target.container is None:
+            elif here is None and there is not None:
+                inner.append(names[there])
+            elif here is not None and there is None:
                 if target.token != "azure-native:resources:ResourceGroup":
-                    container_deps[r.container].add(_top_ref(target))
-            else:
-                edges[names[r.container]].add(names[target.container])
+                    container_deps[here].add(_top_ref(target))
+            elif here is not None and there is not None:
+                edges[names[here]].add(names[there])
         if inner:
             r.body["dependsOn"] = sorted(set(inner))
     _break_cycles(edges, notes)
@@ -517,9 +528,9 @@ def _assemble(rendered: list[Rendered], resources: list[Resource], params: _Para
         used = _kinds_in(json.dumps([m.body for m in members], ensure_ascii=False))
         if used:
             for m in members:
-                inner = _as_inner(m.body)
+                renamed = _as_inner(m.body)
                 m.body.clear()
-                m.body.update(inner)
+                m.body.update(renamed)
         inner_resources = [m.body for m in members]
         rg_value: Any = rg
         if rg.startswith("param:"):

@@ -131,9 +131,9 @@ def side_by_side(template: Template, results: Sequence[Result], evaluation: Any)
     """Per (resource, clause): the CrossGuard verdict beside checkov's, wherever either engine has one."""
     labels: dict[str, str] = {}
     order: dict[str, int] = {}
-    for i, r in enumerate(template.resources):
-        labels[r.urn] = f"{r.pulumi_name} ({r.arm_type})"
-        order[r.urn] = i
+    for i, rendered in enumerate(template.resources):
+        labels[rendered.urn] = f"{rendered.pulumi_name} ({rendered.arm_type})"
+        order[rendered.urn] = i
     for i, s in enumerate(template.skipped):
         labels[s.urn] = f"{s.name} ({s.token}, no ARM form)"
         order.setdefault(s.urn, len(template.resources) + i)
@@ -290,7 +290,7 @@ def render_json(scan: Scan) -> str:
     return json.dumps(document, indent=1, ensure_ascii=False) + "\n"
 
 
-def _checkov_evaluation(scan: Scan):
+def _checkov_evaluation(scan: Scan) -> Any:
     """checkov's records as a report.py Evaluation, with one pseudo-policy per check."""
     from dpaguard.checking.evaluate import Evaluation, Finding
 

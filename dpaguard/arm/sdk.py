@@ -23,7 +23,7 @@ import importlib.util
 import json
 import re
 import sys
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +49,7 @@ def sdk_version() -> str:
     return str(meta.get("version", "?"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _module_files(module: str) -> dict[str, Path]:
     """type token -> the file declaring it, for one SDK module (no import: the text is enough)."""
     found: dict[str, Path] = {}
@@ -107,7 +107,8 @@ def generate(tokens: list[str]) -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def committed() -> dict[str, Any]:
-    return json.loads(TABLE.read_text(encoding="utf-8"))
+    table: dict[str, Any] = json.loads(TABLE.read_text(encoding="utf-8"))
+    return table
 
 
 def api_version(token: str) -> str | None:
@@ -116,7 +117,7 @@ def api_version(token: str) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from dpaguard.arm.catalog import TYPES, DEPLOYMENT_TOKEN
+    from dpaguard.arm.catalog import DEPLOYMENT_TOKEN, TYPES
 
     parser = argparse.ArgumentParser(prog="python -m dpaguard.arm.sdk", description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help=f"rewrite {TABLE.name}")

@@ -57,7 +57,7 @@ def _stack_text(document: dict[str, Any], root: Path | None) -> str | None:
     from dpaguard.project import find_root
 
     try:
-        return ((root or find_root(None)) / stack_file).read_text(encoding="utf-8")
+        return ((root or find_root(None)) / str(stack_file)).read_text(encoding="utf-8")
     except (DpaGuardError, OSError, UnicodeDecodeError):
         return None
 

@@ -4,11 +4,24 @@ Two shapes are accepted (docs/policies.md, "Input"):
 
 * plan.json from `dpaguard plan`: `planVersion`, `resources[]`, `register`, ... as described by
   `dpaguard/schemas/plan.schema.json`, validated against it.
-* the document `pulumi preview --json` prints (Pulumi's `display.PreviewDigest`): `steps[]`,
-  each `{op, urn, newState: {type, urn, custom, parent, provider, inputs, outputs, ...}}`,
-  beside `config`, `diagnostics`, `changeSummary`, `duration`. Secrets appear as the string
-  "[secret]" and unknown values as the engine's unknown sentinel; both reach the policies as
-  "can't decide during preview" notes. Steps that remove or only read a resource are skipped.
+* the document `pulumi preview --json` prints (pulumi/pulumi `pkg/display/json.go` PreviewDigest,
+  filled by `pkg/backend/display/json.go` ShowPreviewDigest): `steps[]`, each `{op, urn, provider,
+  oldState, newState, diffReasons, replaceReasons, detailedDiff}` with states in the apitype
+  ResourceV3 shape (`type, urn, custom, id, parent, provider, inputs, outputs, dependencies,
+  propertyDependencies, ...`), beside `config`, `diagnostics`, `changeSummary`, `duration`.
+  Secrets appear as the string "[secret]" (json.go `massagePropertyValue`).
+
+  Unchanged resources are steps of op `same`, shown only with `--show-sames`
+  (`pkg/backend/display/display.go` shouldShow; the root stack is always shown). A preview of an
+  existing stack without them would hide most of the stack from the stack policies, so a document
+  whose `changeSummary.same` counts more resources than it has `same` steps is refused (exit 2).
+  Outputs, as the engine holds them when AnalyzeStack runs: for `same`, the stored outputs
+  (oldState; `pkg/resource/deploy/step.go` SameStep copies old.Outputs); for other steps, the
+  newState's outputs where the digest caught them, else the provider's preview outputs derived
+  from the new inputs (`dpaguard.engine.preview`): the digest keeps a pointer to the live state
+  (`pkg/engine/events.go` makeStepEventStateMetadata), whose outputs are nil until the step ran
+  (`step_generator.go` builds the new state with `Outputs: nil`). Steps that remove or only read a
+  resource are skipped.
 
 Every failure is an `InputError` with one line naming the file and what is wrong.
 """
@@ -24,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dpaguard.checking.evaluate import Resource
+from dpaguard.engine.model import Resource
 from dpaguard.errors import InputError
 
 # Far above any real plan (ecg247 ~1 MiB; a generated 1000-controller stack ~6 MB), low enough
@@ -158,9 +171,13 @@ def from_plan(document: dict[str, Any], *, name: str, register: Mapping[str, Any
             type=res["type"],
             name=res["name"],
             inputs=_wire_object(res["inputs"], where + " inputs"),
+            # Plans written before outputs were recorded: None, so the evaluator derives them
+            # (dpaguard.checking.protocol.outputs_of) as the offline engine now records them.
+            outputs=_wire_object(res["outputs"], where + " outputs") if "outputs" in res else None,
             parent=res.get("parent") or None,
             provider=res.get("provider") or None,
             dependencies=tuple(res.get("dependencies") or ()),
+            property_dependencies={k: tuple(v) for k, v in (res.get("propertyDependencies") or {}).items()},
             custom=bool(res["custom"]),
             protect=bool(res.get("protect", False)),
         ))
@@ -210,6 +227,7 @@ def from_preview(document: dict[str, Any], *, name: str, register: Mapping[str, 
             warnings.append(f"{name}: the preview reported {len(errors)} error(s), so its steps may be "
                             f"incomplete; first: {first}")
 
+    vouched = _require_sames(steps, document.get("changeSummary"), name)
     resources: list[Resource] = []
     seen: set[str] = set()
     stack_urn = ""
@@ -261,17 +279,27 @@ def from_preview(document: dict[str, Any], *, name: str, register: Mapping[str, 
         deps = state.get("dependencies") or []
         if not isinstance(deps, list) or not all(isinstance(d, str) for d in deps):
             raise InputError(f"{where}: newState.dependencies is not an array of URNs")
+        property_deps = state.get("propertyDependencies") or {}
+        if not isinstance(property_deps, dict) or not all(
+                isinstance(v, list) and all(isinstance(d, str) for d in v) for v in property_deps.values()):
+            raise InputError(f"{where}: newState.propertyDependencies is not an object of URN arrays")
+        outputs = _step_outputs(op, step, state, custom, where)
         resources.append(Resource(
             urn=urn,
             type=type_,
             name=parts[3],
             inputs=_wire_object(inputs, where + " inputs"),
+            outputs=outputs,
             parent=_opt_str(state.get("parent")),
             provider=_opt_str(state.get("provider")),
             dependencies=tuple(deps),
+            property_dependencies={str(k): tuple(v) for k, v in property_deps.items()},
             custom=custom,
             protect=state.get("protect") is True,
+            id=_opt_str(state.get("id")),
         ))
+    if not vouched:
+        _require_referenced(resources, steps, name)
     if not stack_urn and stack is not None:
         stack_urn = f"urn:pulumi:{stack}::{project}::{STACK_TYPE}::{project}-{stack}"
     described = f"stack {stack}" if stack else "no resources"
@@ -280,7 +308,7 @@ def from_preview(document: dict[str, Any], *, name: str, register: Mapping[str, 
         source += ", register from --register"
     else:
         warnings.append(f"{name}: no --register given: policies that check the stack register "
-                        "(controllers, declarations, contacts) report \"can't decide\" notes")
+                        "(controllers, declarations, contacts) fail as the CLI does without --policy-pack-config")
     return CheckInput(
         resources=resources,
         register=dict(register) if register is not None else None,
@@ -291,6 +319,59 @@ def from_preview(document: dict[str, Any], *, name: str, register: Mapping[str, 
         project=project,
         warnings=warnings,
     )
+
+
+def _require_sames(steps: list[Any], summary: Any, name: str) -> bool:
+    """Refuse a preview of an existing stack that hides its unchanged resources (no --show-sames).
+    True if `changeSummary` counts unchanged resources and the steps show them all; False if it
+    vouches for nothing (absent, or no `same`): then `_require_referenced` decides."""
+    if not isinstance(summary, dict):
+        return False
+    expected = summary.get("same", 0)
+    if not isinstance(expected, int) or isinstance(expected, bool) or expected <= 0:
+        return False
+    shown = sum(1 for step in steps if isinstance(step, dict) and step.get("op") == "same")
+    if shown < expected:
+        raise InputError(f"{name}: the preview hides {expected - shown} of the stack's {expected} unchanged "
+                         "resources, so policies would judge part of the stack: rerun "
+                         "`pulumi preview --json --show-sames`")
+    return True
+
+
+def _require_referenced(resources: list[Resource], steps: list[Any], name: str) -> None:
+    """Refuse a preview whose resources name a parent or dependency that no step shows.
+
+    Used where `changeSummary` vouches for nothing: it is one field a careless edit (or a tool
+    that trims the JSON) can drop or zero; the references cannot go without rewriting every state. Without --show-sames the display hides
+    every `same` step (pulumi/pulumi pkg/backend/display/display.go, shouldShow), so in a preview
+    of an existing stack the unchanged component or Stack a changed resource is parented to, or
+    depends on, is missing. A complete preview holds every resource its new states refer to.
+    """
+    known = {r.urn for r in resources}
+    known.update(str(step["urn"]) for step in steps if isinstance(step, dict) and isinstance(step.get("urn"), str))
+    for r in resources:
+        refs = [("parent", r.parent)] if r.parent else []
+        refs += [("dependency", d) for d in r.dependencies]
+        refs += [(f"dependency of {prop}", d) for prop, deps in r.property_dependencies.items() for d in deps]
+        missing = next(((what, urn) for what, urn in refs if urn not in known), None)
+        if missing is not None:
+            raise InputError(f"{name}: {r.urn} names {missing[1]} as its {missing[0]}, but no step shows that "
+                             "resource, so policies would judge part of the stack: rerun "
+                             "`pulumi preview --json --show-sames`")
+
+
+def _step_outputs(op: str, step: dict[str, Any], state: dict[str, Any], custom: bool,
+                  where: str) -> dict[str, Any] | None:
+    """The outputs the engine holds for this step's resource when AnalyzeStack runs (see the module doc)."""
+    source, key = state, "newState"
+    if op == "same" and isinstance(step.get("oldState"), dict):
+        source, key = step["oldState"], "oldState"
+    outputs = source.get("outputs")
+    if outputs is None or (outputs == {} and op != "same" and custom):
+        return None if custom else {}
+    if not isinstance(outputs, dict):
+        raise InputError(f"{where}: {key}.outputs is JSON {_json_type(outputs)}, expected an object")
+    return _wire_object(outputs, f"{where} {key}.outputs")
 
 
 def _opt_str(value: Any) -> str | None:
@@ -305,9 +386,9 @@ def load_register(path: str | Path) -> dict[str, Any]:
     name = str(path)
     document = read_json(path, "register")
     register = register_from_document(document, name=name)
-    from dpaguard.engine.plan import plan_schema
-
     import jsonschema
+
+    from dpaguard.engine.plan import plan_schema
 
     schema = plan_schema()["properties"]["register"]
     errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(register), key=lambda e: list(e.path))
@@ -317,18 +398,43 @@ def load_register(path: str | Path) -> dict[str, Any]:
     return register
 
 
+WEAK_LEVELS = frozenset({"advisory", "disabled"})
+"""Enforcement levels a --policy-pack-config may set that stop a policy from blocking: the engine
+reconciles `all` and per-policy levels (pulumi/pulumi pkg/resource/analyzer/config.go) and
+pulumi_policy skips a DISABLED policy (policy.py, `_PolicyAnalyzerServicer.Analyze`)."""
+
+
+def weakened_policies(document: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(policy or "all", level) for every entry of a policy-config document that lowers a level."""
+    found: list[tuple[str, str]] = []
+    for policy, value in document.items():
+        level = value if isinstance(value, str) else value.get("enforcementLevel") if isinstance(value, dict) else None
+        if isinstance(level, str) and level.strip().lower() in WEAK_LEVELS:
+            found.append((str(policy), level))
+    return sorted(found)
+
+
 def register_from_document(document: Any, *, name: str) -> dict[str, Any]:
     if not isinstance(document, dict):
         raise InputError(f"{name}: JSON {_json_type(document)}, expected a policy-config.json or a register object")
     if "controllers" in document or "agreements" in document:
-        return document
+        bare: dict[str, Any] = document
+        return bare
+    weakened = weakened_policies(document)
+    if weakened:
+        shown = ", ".join(f"{policy}: {level}" for policy, level in weakened[:5])
+        more = f" and {len(weakened) - 5} more" if len(weakened) > 5 else ""
+        raise InputError(f"{name}: sets enforcementLevel below mandatory ({shown}{more}); as --policy-pack-config "
+                         "that switches those clauses off in `pulumi preview`/`pulumi up` (pulumi_policy honours it), "
+                         "so it is refused: remove the enforcementLevel entries (`dpaguard plan` writes none)")
     registers = [v["register"] for v in document.values() if isinstance(v, dict) and isinstance(v.get("register"), dict)]
     if not registers:
         raise InputError(f"{name}: neither a policy-config.json from `dpaguard plan` ({{policy: {{register: ...}}}}) "
                          "nor a register (an object with agreements and controllers)")
     if any(r != registers[0] for r in registers[1:]):
         raise InputError(f"{name}: the policies in this policy-config.json are given different registers")
-    return registers[0]
+    first: dict[str, Any] = registers[0]
+    return first
 
 
 # ------------------------------------------------------------------------- wire values
@@ -349,7 +455,8 @@ def _json_type(value: Any) -> str:
 
 
 def _wire_object(value: dict[str, Any], where: str) -> dict[str, Any]:
-    return _wire(value, where, 0)
+    checked: dict[str, Any] = _wire(value, where, 0)
+    return checked
 
 
 def _wire(value: Any, where: str, depth: int) -> Any:

@@ -7,10 +7,10 @@ installed from.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
+from dpaguard.engine.packages import import_package
 from dpaguard.errors import DpaGuardError, UsageError
 
 _CHECKOUT = Path(__file__).resolve().parent.parent.parent
@@ -33,10 +33,9 @@ def pack_root(root: str | Path | None = None) -> Path:
 
 
 def ensure_importable(root: str | Path | None = None) -> Path:
-    """Put the directory holding `policies/` on sys.path (once) and return it."""
+    """Make `policies` importable (registered by location, dpaguard.engine.packages) and return its project."""
     found = pack_root(root)
-    if str(found) not in sys.path:
-        sys.path.insert(0, str(found))
+    import_package(found, "policies")
     return found
 
 

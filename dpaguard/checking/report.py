@@ -88,7 +88,11 @@ def summary_line(evaluation: Evaluation, ctx: ReportContext) -> str:
 
 
 def finding_line(f: Finding) -> str:
-    return f"{label(f):<9} [{', '.join(f.clauses)}] {f.policy}  {resource_name(f.urn)}: {f.message}"
+    prefix = f"[{', '.join(f.clauses)}]"
+    # The pack's messages start with the same prefix (policies/lib.py builds it from the metadata,
+    # as the CLI shows it); the line already has it in front.
+    message = f.message[len(prefix):].lstrip() if f.message.startswith(prefix + " ") else f.message
+    return f"{label(f):<9} {prefix} {f.policy}  {resource_name(f.urn)}: {message}"
 
 
 def render_text(evaluation: Evaluation, ctx: ReportContext, *, notes: bool = True) -> str:

@@ -12,8 +12,10 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from dpaguard.commands import Subparsers
 
-def register(sub) -> None:
+
+def register(sub: Subparsers) -> None:
     parser = sub.add_parser(
         "arm",
         help="render a plan's azure-native resources as an ARM template",

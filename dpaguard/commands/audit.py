@@ -1,86 +1,136 @@
-"""`dpaguard audit verify LOG`: check the gate's hash-chained decision log (OUS-6.b).
+"""`dpaguard audit`: verify the gate's authenticated, checkpointed decision log (OUS-6.b).
 
-Also the `--audit-log` option and the recording helper that `token` and `totp` share, so
-every gate decision lands in the same log the same way.
+  verify --stack NAME [--root DIR] [--json]        the stack's log, key and checkpoint directory
+  verify LOG --key-file F [--checkpoints DIR]      a copy somewhere else (no DIR: no tail check)
+  keygen --key-file F                              a new HMAC key (0600, never overwritten)
+
+Exit 0 intact, 1 tampered (names the first bad line), 2 unreadable log, key or checkpoint.
+Also `refusal(...)`: how the gate commands log a refusal before reporting it.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
-from dpaguard.errors import UsageError
+from dpaguard.errors import DpaGuardError, Refused, UsageError
+
+if TYPE_CHECKING:
+    from dpaguard.gate.stack import AuditJournal
 
 
 def add_audit_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--audit-log",
-        metavar="PATH",
-        help="hash-chained log every decision is appended to "
-        "(default: $DPAGUARD_AUDIT_LOG, else out/audit.log)",
-    )
+    """Kept for commands written against the old log option: the log is now the stack's own
+    (`gate.auditLog`, with its key and checkpoints), so there is nothing left to choose here."""
 
 
-def record(args: argparse.Namespace, event: dict) -> dict:
-    """Append `event` plus where it happened; raises AuditError (exit 2) if it cannot.
+def record(args: argparse.Namespace, event: dict[str, Any]) -> dict[str, Any]:
+    """Append `event` to the audit log of stack `args.stack` (project `args.root`); returns the entry.
 
-    Callers record before reporting, so a decision that cannot be logged is never reported
-    as allowed: the gate fails closed.
+    Raises AuditError (exit 2) if it cannot: callers record before reporting, so a decision that
+    cannot be logged is never reported as allowed.
     """
-    from dpaguard.gate.audit import DEFAULT_LOG, AuditError, AuditLog, default_log_path, origin
+    from dpaguard.gate.stack import journal, load_trust
+    from dpaguard.project import find_root
 
-    path = args.audit_log or default_log_path()
-    if path == DEFAULT_LOG:
-        os.makedirs(os.path.dirname(DEFAULT_LOG), exist_ok=True)
+    return journal(load_trust(find_root(getattr(args, "root", None)), args.stack)).record(event)
+
+
+def refusal(journal: AuditJournal, event: dict[str, object], exc: DpaGuardError) -> DpaGuardError:
+    """Record a gate's refusal (OUS-6.b: every refusal at every gate is in the log), then hand it back."""
+    journal.record({**event, "decision": "deny", "reason": exc.message})
+    return exc
+
+
+@contextlib.contextmanager
+def refusals_logged(journal: AuditJournal, event: dict[str, object]) -> Iterator[None]:
+    """Log any error that ends a gate inside the block (an unreadable key file, a rolled-back store:
+    exit 2, but still a "no" someone may have to follow up), then let it go on.
+
+    A failure of the log itself is not logged again: it is what could not be written.
+    """
+    from dpaguard.gate.audit import AuditError
+
     try:
-        return AuditLog(path).append({**event, "origin": origin()})
-    except AuditError as exc:
-        raise AuditError(f"{exc.message} (decision not recorded, so not granted)") from exc
+        yield
+    except AuditError:
+        raise
+    except DpaGuardError as exc:
+        raise refusal(journal, event, exc) from None
 
 
-def register(sub) -> None:
-    parser = sub.add_parser("audit", help="verify the tamper-evident audit log",
-                            description="Verify the tamper-evident audit log of gate decisions (OUS-6.b).")
+def register(sub: Any) -> None:
+    parser = sub.add_parser("audit", help="verify the authenticated audit log",
+                            description="Verify the authenticated, checkpointed audit log of gate decisions "
+                                        "(OUS-6.b).")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", parser_class=type(parser))
     actions.required = True
     verify = actions.add_parser(
         "verify",
-        help="check the hash chain; exit 0 intact, 1 tampered, 2 unreadable",
-        description="Check every entry's hash and the chain between them; name the first bad line.",
+        help="check macs, chain and checkpoint; exit 0 intact, 1 tampered, 2 unreadable",
+        description="Check every entry's mac, the chain between them and the checkpoint; name the first bad line.",
     )
-    verify.add_argument("log", metavar="LOG", help="the audit log file")
-    verify.add_argument(
-        "--anchor",
-        metavar="SEQ:HASH",
-        help="a head recorded earlier elsewhere; detects entries removed from the end",
-    )
+    verify.add_argument("log", metavar="LOG", nargs="?", help="a log file (default: the stack's gate.auditLog)")
+    verify.add_argument("--stack", metavar="NAME", help="take log, key and checkpoints from the stack's config")
+    verify.add_argument("--root", metavar="DIR", help="the Pulumi project (default: found from here)")
+    verify.add_argument("--key-file", metavar="F", help="the log's HMAC key file (without --stack)")
+    verify.add_argument("--checkpoints", metavar="DIR", help="the checkpoint directory (without --stack)")
     verify.add_argument("--json", action="store_true", help="print the result as JSON")
     verify.set_defaults(run=run)
-
-
-def _anchor(text: str | None) -> tuple[int, str] | None:
-    if text is None:
-        return None
-    seq, _, digest = text.partition(":")
-    if not seq.isdecimal() or not seq.isascii() or int(seq) < 1 or len(digest) != 64 or not all(
-        c in "0123456789abcdef" for c in digest
-    ):
-        raise UsageError(f"--anchor must be SEQ:HASH (seq >= 1, 64 lowercase hex digits): {text[:80]!r}")
-    return int(seq), digest
+    keygen = actions.add_parser("keygen", help="write a new audit HMAC key file (0600, never overwritten)")
+    keygen.add_argument("--key-file", required=True, metavar="F")
+    keygen.set_defaults(run=run_keygen)
 
 
 def run(args: argparse.Namespace) -> int:
     import json
 
-    from dpaguard.errors import Refused
-    from dpaguard.gate.audit import verify
+    from dpaguard.gate import keys
+    from dpaguard.gate.audit import AuditError, verify
 
-    anchor = _anchor(args.anchor)
-    result = verify(args.log, anchor=anchor)
+    if args.stack is not None:
+        if args.key_file is not None or args.checkpoints is not None:
+            raise UsageError("--stack takes the key and checkpoints from the stack; drop --key-file/--checkpoints")
+        from dpaguard.gate.stack import audit_key, load_trust
+        from dpaguard.project import find_root
+
+        trust = load_trust(find_root(args.root), args.stack)
+        log = args.log or trust.gate.audit_log
+        key = audit_key(trust)
+        checkpoints = trust.gate.audit_checkpoints
+    else:
+        if args.log is None or args.key_file is None:
+            raise UsageError("give --stack NAME, or LOG with --key-file F")
+        log, checkpoints = args.log, args.checkpoints
+        if checkpoints is not None and not os.path.isdir(checkpoints):
+            # a typo here would otherwise read as "checkpoint deleted", a tampering verdict
+            raise UsageError(f"--checkpoints {checkpoints} is not a directory")
+        try:
+            key = keys.read_key_file(args.key_file, "audit key file")
+        except keys.KeyFileError as exc:
+            raise AuditError(exc.message) from None
+    result = verify(log, key, checkpoints=checkpoints)
     if args.json:
-        print(json.dumps(result.to_dict(), sort_keys=True))
+        print(json.dumps({"log": log, **result.to_dict()}, sort_keys=True))
         return 0 if result.ok else 1
     if not result.ok:
-        raise Refused(f"audit log {args.log} line {result.line}: {result.fault}: {result.detail}")
-    print(f"audit log {args.log} intact: {result.entries} entries, head {result.head_seq}:{result.head_hash}")
+        raise Refused(f"audit log {log} line {result.line}: {result.fault}: {result.detail}")
+    tail = "checkpoint matches" if checkpoints else "no checkpoint directory given: a cut tail would not show"
+    print(f"audit log {log} intact: {result.entries} entries, head seq {result.head_seq}; {tail}")
+    return 0
+
+
+def run_keygen(args: argparse.Namespace) -> int:
+    from dpaguard.files import output_path
+    from dpaguard.gate import keys
+    from dpaguard.gate.audit import AuditError
+
+    try:
+        key = keys.write_key_file(output_path(args.key_file, "--key-file"), "audit key file")
+    except keys.KeyFileError as exc:
+        raise AuditError(exc.message) from None
+    print(f"wrote a new audit key to {args.key_file} (key id {keys.key_id(key)}); keep it out of the repository")
     return 0

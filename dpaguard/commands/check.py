@@ -8,19 +8,26 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dpaguard.checking.inputs import CheckInput
+    from dpaguard.checking.report import ReportContext
 
 FORMATS = ("text", "json", "sarif", "junit")
 
 
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "check",
         help="evaluate the policy pack on a plan.json or `pulumi preview --json` output",
-        description="Evaluates every policy of the pack on FILE: out/STACK/plan.json from `dpaguard plan`, or "
-        "the JSON `pulumi preview --json` prints (FILE - reads stdin). Exit 0: no mandatory violation; "
-        "1: a mandatory policy failed; 2: bad input. Formats: docs/policies.md.",
+        description="Evaluates every policy of the pack on FILE, through pulumi_policy's analyzer servicer with the "
+        "requests the Pulumi engine sends: out/STACK/plan.json from `dpaguard plan`, or the JSON "
+        "`pulumi preview --json --show-sames` prints (FILE - reads stdin; without --show-sames a preview of an "
+        "existing stack is refused). Exit 0: no mandatory violation; 1: a mandatory policy failed; 2: bad input. "
+        "Formats: docs/policies.md.",
     )
-    parser.add_argument("file", metavar="FILE", help="plan.json, or `pulumi preview --json` output, or - for stdin")
+    parser.add_argument("file", metavar="FILE", help="plan.json, or `pulumi preview --json --show-sames` output, or - for stdin")
     parser.add_argument("--format", choices=FORMATS, default="text", help="report format (default text)")
     parser.add_argument("--output", metavar="PATH", help="write the report here (atomically) instead of stdout")
     parser.add_argument("--register", metavar="FILE",
@@ -36,12 +43,18 @@ def run(args: argparse.Namespace) -> int:
     POLICIES = load_policies(args.root)  # noqa: N806 - the pack's own name for its list
     from dpaguard.checking.evaluate import evaluate
     from dpaguard.checking.inputs import load_input
+    from dpaguard.checking.protocol import PolicyConfigError
     from dpaguard.checking.report import render, summary_line
 
     checked = load_input(args.file, register_path=args.register)
     for warning in checked.warnings:
         print(f"dpaguard: warning: {warning}", file=sys.stderr)
-    evaluation = evaluate(POLICIES, checked.resources, register=checked.register, stack_urn=checked.stack_urn)
+    try:
+        evaluation = evaluate(POLICIES, checked.resources, register=checked.register, stack_urn=checked.stack_urn)
+    except PolicyConfigError as exc:
+        # `pulumi preview` stops the same way without --policy-pack-config (pkg/engine/update.go)
+        raise PolicyConfigError(f"{exc.message}; pass the stack register with --register "
+                                "out/STACK/policy-config.json (from `dpaguard plan`)") from None
     ctx = report_context(checked, args.file, args.root)
     text = render(args.format, evaluation, POLICIES, ctx)
     if args.output:
@@ -53,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     return 1 if evaluation.mandatory else 0
 
 
-def report_context(checked, file: str, root: str | None):
+def report_context(checked: CheckInput, file: str, root: str | None) -> ReportContext:
     """Where SARIF results point: the stack file named by the plan, else the project's stack file
     for the stack the URNs name, else the input file itself."""
     from dpaguard.checking.report import ReportContext

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "clauses",
         help="print the clause-to-policy table (docs/clauses.md); exit 1 on a clause with no control",
@@ -29,15 +29,14 @@ def run(args: argparse.Namespace) -> int:
 
     POLICIES = load_policies()  # noqa: N806 - the pack's own name for its list
     from dpaguard.checking.clausemap import GENERATE_COMMAND, gaps, render_json, render_markdown
-    from dpaguard.errors import InputError
 
     text = render_markdown(POLICIES) if args.format == "markdown" else render_json(POLICIES)
     status = 0
     if args.check:
-        try:
-            current = Path(args.check).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"{args.check}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+        from dpaguard.files import read_text_bounded
+
+        # bounded: `--check /dev/zero` or a huge file is one line, never an endless read
+        current = read_text_bounded(args.check, 4 << 20, "--check file")
         if current != text:
             print(f"dpaguard: {args.check} is out of date: run `{GENERATE_COMMAND}`", file=sys.stderr)
             status = 1

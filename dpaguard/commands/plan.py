@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
 
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "plan",
         help="run the program offline for a stack, write plan.json, check it against the policy pack",
@@ -22,13 +23,18 @@ def register(sub) -> None:
     parser.set_defaults(run=run)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     from dpaguard.engine.plan import build_plan, render_tree, write_json_atomic
     from dpaguard.project import find_root
 
     root = find_root(args.root)
     result = build_plan(root, args.stack)
-    out = Path(args.out) if args.out else root / "out" / args.stack
+    if args.out is not None:
+        from dpaguard.files import output_path
+
+        out = output_path(args.out, "--out")  # '' is an error, not the checkout's default
+    else:
+        out = root / "out" / args.stack
     plan_path = out / "plan.json"
     write_json_atomic(plan_path, result.document)
     tree = render_tree(result.document)

@@ -18,10 +18,12 @@ import argparse
 import sys
 from pathlib import Path
 
+from dpaguard.commands import Subparsers
+
 FORMATS = ("text", "json", "sarif", "junit")
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     parser = sub.add_parser(
         "scan",
         help="run checkov on a plan's ARM template (or --secrets on the repository)",

@@ -3,8 +3,8 @@
 Order, stopping at the first refusal, every gate's decision appended to the audit log:
 1. identity: an Entra ID token verified with MFA and the stack's deployer role, or, where the
    stack allows break-glass, a TOTP code of an enrolled break-glass operator;
-2. tunnel: this machine's routing forces all internet traffic into the VPN and it holds an
-   address in the stack's client pool;
+2. tunnel: `dpaguard.tunnel.check_tunnel`: a tunnel device holding an address in the stack's
+   client pool, and every internet prefix routed into it (OUS-6.1.c);
 3. policy: the offline plan passes every mandatory policy (and `pulumi preview` with the pack,
    when the CLI is here);
 4. deploy: `pulumi up --stack NAME --policy-pack policies --policy-pack-config ... --yes`.
@@ -18,12 +18,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dpaguard.errors import InputError, Refused
+from dpaguard.errors import DpaGuardError, InputError, Refused
 
 PULUMI_INSTALL_HINT = "install it from https://www.pulumi.com/docs/install/ (curl -fsSL https://get.pulumi.com | sh)"
 
@@ -38,15 +38,24 @@ class Credentials:
     """Only for non-production stacks; a production stack refuses it (OUS-6.1.d)."""
 
 
+def _no_store(user: str) -> Any:
+    raise InputError("no TOTP store key given (--key-file or $DPAGUARD_TOTP_KEY)")
+
+
 @dataclass
 class Environment:
-    """Everything the gates read from the outside world; tests replace parts of it."""
+    """Everything the gates read from the outside world; tests replace parts of it.
 
-    jwks: Any
-    """A dpaguard.gate.jwks.JwksSource."""
-    totp_store: Callable[[], Any] | None = None
-    """Opens the TOTP store (needs the operator's key); only called on the break-glass path."""
-    read_routes: Callable[[], tuple[list, list]] | None = None
+    `jwks` and `totp_store` are factories so that a refusal there (a key source or a store the
+    stack does not pin) is the identity gate's logged refusal, not an error before the gates.
+    """
+
+    jwks: Callable[[], Any]
+    """Returns the stack's dpaguard.gate.jwks.JwksSource; raises Refused for an unpinned source."""
+    totp_store: Callable[[str], Any] = _no_store
+    """Opens the stack's TOTP store for a user; raises Refused for an unnamed user or unpinned store."""
+    routes_dir: str | None = None
+    """Recorded route/address/link outputs (`dpaguard tunnel check --routes`); None reads this machine."""
     tunnel_interface: str | None = None
     vpn_server: str | None = None
     pulumi: str | None = field(default_factory=lambda: shutil.which("pulumi"))
@@ -63,70 +72,80 @@ class GateResult:
 
 
 class Deployment:
-    """One deploy attempt for one stack; `record` appends every gate decision to the audit log."""
+    """One deploy attempt for one stack; `record` appends every gate decision to the audit log.
 
-    def __init__(self, root: Path, stack: str, cfg, env: Environment, record: Callable[[dict], Any],
+    `trust` is the stack's validated config (`dpaguard.gate.stack.Trust`): tenant, audience,
+    role, deployers, key source and break-glass users all come from it (issue 11).
+    """
+
+    def __init__(self, trust: Any, env: Environment, record: Callable[[dict[str, Any]], Any],
                  out_dir: Path, *, preview_only: bool = False, dry_run: bool = False):
-        self.root, self.stack, self.cfg, self.env = root, stack, cfg, env
-        self.record, self.out_dir = record, out_dir
+        self.trust, self.root, self.stack, self.cfg = trust, trust.root, trust.stack, trust.cfg
+        self.env, self.record, self.out_dir = env, record, out_dir
         self.preview_only, self.dry_run = preview_only, dry_run
         self.who = "unknown"
 
     # ---------------------------------------------------------------- the gates
 
     def identity(self, creds: Credentials) -> GateResult:
-        from dpaguard.gate.tokens import TokenPolicy, verify_token
+        from dpaguard.gate.stack import token_policy
+        from dpaguard.gate.tokens import verify_token
 
         if creds.token:
+            method = {"method": f"entra-token ({creds.token_origin})"}
             if creds.allow_without_mfa and self.cfg.production:
                 return GateResult("identity", False,
-                                  f"stack {self.stack} is production: a token without MFA is never accepted")
-            policy = TokenPolicy(
-                tenant_id=self.cfg.tenant_id,
-                audience=self.cfg.access.token_audience,
-                require_mfa=not creds.allow_without_mfa,
-                required_roles=frozenset({self.cfg.access.deployer_role}),
-            )
-            decision = verify_token(creds.token, policy, self.env.jwks)
+                                  f"stack {self.stack} is production: a token without MFA is never accepted", "", method)
+            try:
+                keys = self.env.jwks()
+            except Refused as exc:
+                return GateResult("identity", False, exc.message, "", {**method, "code": "key_source_refused"})
+            policy = token_policy(self.trust, require_mfa=not creds.allow_without_mfa)
+            decision = verify_token(creds.token, policy, keys)
             self.who = decision.who
             return GateResult("identity", decision.allowed, decision.reason, decision.who,
-                              {"method": f"entra-token ({creds.token_origin})", "code": str(decision.reason_code)})
+                              {**method, "code": str(decision.reason_code), "oid": decision.oid})
         if creds.totp_user is not None:
+            method = {"method": "break-glass-totp"}
             if not self.cfg.access.break_glass_totp:
                 return GateResult("identity", False,
-                                  f"stack {self.stack} does not allow break-glass TOTP (access.breakGlassTotp)")
-            if self.env.totp_store is None:
-                return GateResult("identity", False, "no TOTP store configured for break-glass")
-            result = self.env.totp_store().verify(creds.totp_user, creds.totp_code or "")
+                                  f"stack {self.stack} does not allow break-glass TOTP (access.breakGlassTotp)",
+                                  "", method)
+            try:
+                store = self.env.totp_store(creds.totp_user)
+            except Refused as exc:
+                return GateResult("identity", False, exc.message, "", {**method, "code": "store_refused"})
+            result = store.verify(creds.totp_user, creds.totp_code or "")
             self.who = creds.totp_user
             return GateResult("identity", result.allowed, result.reason, creds.totp_user,
-                              {"method": "break-glass-totp", "code": str(result.reason_code)})
+                              {**method, "code": str(result.reason_code)})
         return GateResult("identity", False,
                           "no credentials: give --token (or DPAGUARD_TOKEN, or sign in with az login), "
                           "or --totp-user/--totp-code where break-glass is allowed")
 
     def tunnel(self) -> GateResult:
-        from dpaguard.deploy.routes import check_forced_tunnel, read_host_routes
+        # engineer D2's check (dpaguard/tunnel): a positively identified tunnel device on Linux,
+        # Windows or macOS, every internet prefix routed into it; the same call as `dpaguard tunnel check`
+        from dpaguard.tunnel import check_tunnel
 
-        routes, addrs = (self.env.read_routes or read_host_routes)()
-        verdict = check_forced_tunnel(routes, addrs, tunnel_interface=self.env.tunnel_interface,
-                                      vpn_pool=self.cfg.network.vpn_client_pool, vpn_server=self.env.vpn_server)
-        return GateResult("tunnel", verdict.ok, verdict.reason, self.who,
-                          {"interface": verdict.tunnel_interface,
-                           "address": str(verdict.pool_address) if verdict.pool_address else None})
+        verdict = check_tunnel(self.cfg, routes_dir=self.env.routes_dir, vpn_server=self.env.vpn_server,
+                               tunnel_interface=self.env.tunnel_interface)
+        return GateResult("tunnel", verdict.ok, verdict.reason, self.who, verdict.audit_detail())
 
     def policy(self) -> GateResult:
         from dpaguard.checking.evaluate import evaluate
         from dpaguard.checking.inputs import from_plan
         from dpaguard.checking.pack import load_policies
-        from dpaguard.engine.plan import build_plan, write_json_atomic
+        from dpaguard.engine.plan import build_plan
+        from dpaguard.files import write_json
 
         policies = load_policies(self.root)
         from policies.pack import policy_config
 
         plan = build_plan(self.root, self.stack)
-        write_json_atomic(self.out_dir / "plan.json", plan.document)
-        write_json_atomic(self.policy_config_path, policy_config(plan.document["register"]))
+        # one line and exit 2 for a directory, a missing parent or an unwritable place
+        write_json(self.out_dir / "plan.json", plan.document, make_parents=True)
+        write_json(self.policy_config_path, policy_config(plan.document["register"]), make_parents=True)
         checked = from_plan(plan.document, name="plan", validate=False)
         evaluation = evaluate(policies, checked.resources, register=checked.register, stack_urn=checked.stack_urn)
         if evaluation.mandatory:
@@ -163,8 +182,15 @@ class Deployment:
         Raises Refused (exit 1) at the first refusal, InputError (exit 2) when the Pulumi CLI
         is missing after all gates passed.
         """
-        for gate in (lambda: self.identity(creds), self.tunnel, self.policy):
-            result = gate()
+        gates: tuple[tuple[str, Callable[[], GateResult]], ...] = (
+            ("identity", lambda: self.identity(creds)), ("tunnel", self.tunnel), ("policy", self.policy))
+        for name, gate in gates:
+            try:
+                result = gate()
+            except DpaGuardError as exc:
+                # unreadable routes, an unwritable plan, a store that rolled back: refused, and logged
+                self._log(GateResult(name, False, exc.message, self.who, {"error": type(exc).__name__}))
+                raise
             self._log(result)
             if not result.allowed:
                 raise Refused(f"deploy {self.stack} refused at the {result.gate} gate: {result.reason}")
@@ -182,7 +208,7 @@ class Deployment:
         return command
 
 
-def token_from_environment(audience: str, environ=os.environ) -> tuple[str | None, str]:
+def token_from_environment(audience: str, environ: Mapping[str, str] = os.environ) -> tuple[str | None, str]:
     """DPAGUARD_TOKEN, else `az account get-access-token` when the Azure CLI is signed in."""
     if environ.get("DPAGUARD_TOKEN"):
         return environ["DPAGUARD_TOKEN"].strip(), "DPAGUARD_TOKEN"

@@ -8,10 +8,7 @@ and the policy register derived from the stack config.
 from __future__ import annotations
 
 import json
-import os
 import runpy
-import sys
-import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
@@ -21,6 +18,7 @@ from typing import Any
 
 from dpaguard import __version__
 from dpaguard.engine import runner, stackfiles
+from dpaguard.engine.packages import import_package
 from dpaguard.errors import InputError
 
 PLAN_VERSION = 1
@@ -34,25 +32,25 @@ class PlanResult:
     log: list[tuple[str, str]]
 
 
-def _load_stack_config(root: Path, stack_file: stackfiles.StackFile, project: stackfiles.Project):
-    """Validate before running, so a bad value is reported as `file: key: reason`."""
-    config = _config_module(root)
+def load_stack_config(root: Path, stack_file: stackfiles.StackFile, project: stackfiles.Project) -> Any:
+    """The stack's validated `modules.config.StackConfig`; a bad value is an InputError `file: key: reason`."""
+    config = config_module(root)
     try:
         return config.load(stackfiles.project_config(stack_file, project), stack_file.name)
     except config.ConfigError as exc:
         raise InputError(f"{stack_file.display_path(root)}: {project.name}:{exc.keys}: {exc.message}") from None
 
 
-def _config_module(root: Path):
+def config_module(root: Path) -> Any:
+    """The Pulumi program's `modules.config` module (the one place config is read and validated)."""
     # The program imports `modules` from its own directory, as under the real CLI.
-    if str(root) not in sys.path:
-        sys.path.insert(0, str(root))
+    import_package(root, "modules")
     from modules import config
 
     return config
 
 
-def _invokes(cfg) -> dict[str, dict[str, Any]]:
+def _invokes(cfg: Any) -> dict[str, dict[str, Any]]:
     """Plausible answers for the invokes a program may make, from the stack's own config."""
     client = {
         "clientId": "00000000-0000-0000-0000-000000000000",
@@ -70,7 +68,7 @@ def build_plan(root: Path, stack: str) -> PlanResult:
     root = root.resolve()
     project = stackfiles.load_project(root)
     stack_file = stackfiles.load_stack(project, stack)
-    cfg = _load_stack_config(root, stack_file, project)
+    cfg = load_stack_config(root, stack_file, project)
     program = root / "__main__.py"
     if not program.is_file():
         raise InputError(f"{program}: the Pulumi program is missing")
@@ -104,7 +102,8 @@ def build_plan(root: Path, stack: str) -> PlanResult:
 
 @lru_cache(maxsize=1)
 def plan_schema() -> dict[str, Any]:
-    return json.loads(resources.files("dpaguard").joinpath("schemas/plan.schema.json").read_text())
+    schema: dict[str, Any] = json.loads(resources.files("dpaguard").joinpath("schemas/plan.schema.json").read_text())
+    return schema
 
 
 def validate_plan(document: dict[str, Any]) -> None:
@@ -118,19 +117,14 @@ def validate_plan(document: dict[str, Any]) -> None:
 
 
 def write_json_atomic(path: Path, document: Any) -> None:
-    """Write the whole file or nothing: a crash never leaves half a plan behind."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(document, fh, indent=1, sort_keys=False, ensure_ascii=False)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write the whole file or nothing: a crash never leaves half a plan behind.
+
+    One line and exit 2 (InputError) for a directory in the way, a file where a directory must
+    be, or an unwritable place: the CLI's one atomic-write helper, `dpaguard.files`.
+    """
+    from dpaguard.files import write_json
+
+    write_json(path, document, mode=0o600, make_parents=True)
 
 
 def render_tree(document: dict[str, Any]) -> str:
@@ -144,7 +138,7 @@ def render_tree(document: dict[str, Any]) -> str:
             parent = by_urn[parent["parent"]]
         return parent
 
-    counts: dict[str, Counter] = {}
+    counts: dict[str, Counter[str]] = {}
     top: list[dict[str, Any]] = []
     for res in resources_:
         owner = component_of(res)

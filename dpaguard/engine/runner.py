@@ -6,8 +6,11 @@ each `RegisterResource` request. Nothing is created and no provider plugin is ne
 
 Fidelity to a real `pulumi preview` of a new stack:
 - the program runs with `dry_run=True`, so `pulumi.runtime.is_dry_run()` is true;
-- a new resource's outputs are unknown, so the mocks return no id and echo the inputs
-  (outputs the provider would compute stay unknown, as the real engine reports them);
+- a new custom resource gets no id and, as outputs, what its provider returns from `Create`
+  with `preview=true` (`dpaguard.engine.preview.preview_outputs`: for azure-native the response
+  properties given as inputs, the rest unknown, path parameters absent), so `account.name` is
+  unknown to the program here as in a real preview; a component gets no outputs until it
+  registers them (RegisterResourceOutputs);
 - invokes answer from a table of known tokens (see `OfflineMocks.call`).
 """
 
@@ -17,20 +20,22 @@ import asyncio
 import contextlib
 import io
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import pulumi
-from google.protobuf import json_format
+from google.protobuf import json_format, struct_pb2
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import resource as pulumi_resource
 from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime import stack as pulumi_stack
-from pulumi.runtime.proto import source_pb2
+from pulumi.runtime.proto import resource_pb2, source_pb2
 
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-"""The wire sentinel of an unknown value (pulumi.runtime.rpc.UNKNOWN)."""
+from dpaguard.engine.model import UNKNOWN, Resource
+from dpaguard.engine.preview import preview_outputs
+
+__all__ = ["UNKNOWN", "OfflineMocks", "ProgramRun", "RegisteredResource", "UnknownInvoke", "run_program"]
 
 
 @dataclass
@@ -48,6 +53,9 @@ class RegisteredResource:
     inputs: dict[str, Any]
     aliases: int
     property_dependencies: dict[str, list[str]] = field(default_factory=dict)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    """What the engine holds as outputs at the end of the preview: the provider's preview outputs
+    (custom resources), the registered outputs (components and the stack)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -62,7 +70,16 @@ class RegisteredResource:
             "protect": self.protect,
             "aliases": self.aliases,
             "inputs": self.inputs,
+            "outputs": self.outputs,
         }
+
+    def to_resource(self) -> Resource:
+        return Resource(
+            urn=self.urn, type=self.type, name=self.name, inputs=self.inputs, outputs=self.outputs,
+            parent=self.parent or None, provider=self.provider or None, dependencies=tuple(self.dependencies),
+            property_dependencies={k: tuple(v) for k, v in self.property_dependencies.items()},
+            custom=self.custom, protect=self.protect,
+        )
 
 
 @dataclass
@@ -76,39 +93,96 @@ class ProgramRun:
 
 
 class _RecordingMonitor(pulumi_mocks.MockMonitor):
-    def __init__(self, mocks: pulumi.runtime.Mocks):
+    def __init__(self, mocks: pulumi.runtime.Mocks, config: Mapping[str, str] | None = None):
         super().__init__(mocks)
         self.recorded: list[RegisteredResource] = []
         self.stack_outputs: dict[str, Any] = {}
         self._stack_urn = ""
+        self._by_urn: dict[str, RegisteredResource] = {}
+        self._config = dict(config or {})
+        self._default_providers: dict[tuple[str, str], str] = {}
 
-    def RegisterResource(self, request):
-        response = super().RegisterResource(request)
+    def _default_provider(self, type_token: str, version: str) -> str:
+        """The reference (`URN::ID`) of the default provider the engine registers for a resource without one.
+
+        pulumi/pulumi `pkg/resource/deploy/default_providers.go` newRegisterDefaultProviderEvent: a
+        `pulumi:providers:PKG` resource named `default_MAJOR_MINOR_PATCH`
+        (`providers/provider.go` DefaultName), no parent, inputs = the stack config of the
+        package's namespace plus `version`; registered before the first resource that needs it.
+        Its id is unknown in a preview of a new stack; its outputs are its inputs.
+        """
+        package = type_token.split(":", 1)[0]
+        key = (package, version)
+        found = self._default_providers.get(key)
+        if found is not None:
+            return found
+        name = "default"
+        if version:
+            name += "_" + "_".join(version.replace("-", ".").replace("+", ".").split("."))
+        stack_and_project = self._stack_urn.split("::pulumi:pulumi:Stack::", 1)[0]
+        urn = f"{stack_and_project}::pulumi:providers:{package}::{name}"
+        inputs: dict[str, Any] = {k.split(":", 1)[1]: v for k, v in self._config.items()
+                                  if k.split(":", 1)[0] == package}
+        if version:
+            inputs["version"] = version
+        provider = RegisteredResource(
+            urn=urn, type=f"pulumi:providers:{package}", name=name, parent="", custom=True, provider="",
+            dependencies=[], protect=False, inputs=inputs, aliases=0, outputs=dict(inputs),
+        )
+        self.recorded.append(provider)
+        self._by_urn[urn] = provider
+        reference = f"{urn}::{UNKNOWN}"
+        self._default_providers[key] = reference
+        return reference
+
+    def RegisterResource(self, request: Any) -> Any:
+        # MockMonitor is untyped; called through Any so the rest stays checked.
+        response = cast(Any, pulumi_mocks.MockMonitor).RegisterResource(self, request)
         if request.type == "pulumi:pulumi:Stack":
             self._stack_urn = response.urn
-        self.recorded.append(
-            RegisteredResource(
-                urn=response.urn,
-                type=request.type,
-                name=request.name,
-                parent=request.parent,
-                custom=bool(request.custom),
-                provider=request.provider,
-                dependencies=list(request.dependencies),
-                protect=bool(request.protect),
-                # MessageToDict keeps the wire form: camelCase keys, the unknown sentinel,
-                # and secrets as {"4dabf18193072939515e22adb298388d": "1b47...", "value": ...}.
-                inputs=json_format.MessageToDict(request.object),
-                aliases=len(request.aliases),
-                property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
-            )
+        # MessageToDict keeps the wire form: camelCase keys, the unknown sentinel,
+        # and secrets as {"4dabf18193072939515e22adb298388d": "1b47...", "value": ...}.
+        inputs = json_format.MessageToDict(request.object)
+        outputs: dict[str, Any] = {}
+        provider = request.provider
+        if request.custom:
+            outputs = preview_outputs(request.type, inputs)
+            if not provider and not request.type.startswith("pulumi:providers:") and self._stack_urn:
+                provider = self._default_provider(request.type, request.version)
+        registered = RegisteredResource(
+            urn=response.urn,
+            type=request.type,
+            name=request.name,
+            parent=request.parent,
+            custom=bool(request.custom),
+            provider=provider,
+            dependencies=list(request.dependencies),
+            protect=bool(request.protect),
+            inputs=inputs,
+            aliases=len(request.aliases),
+            property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
+            outputs=outputs,
         )
-        return response
+        self.recorded.append(registered)
+        self._by_urn[response.urn] = registered
+        if request.type == "pulumi:pulumi:Stack":
+            return response
+        # What the engine answers for a create in preview: no id and the step's outputs
+        # (pulumi/pulumi pkg/resource/deploy/source_eval.go, RegisterResource marshals
+        # result.State.Outputs into the response object); a component has none until
+        # RegisterResourceOutputs.
+        obj = struct_pb2.Struct()
+        json_format.ParseDict(outputs, obj)
+        return resource_pb2.RegisterResourceResponse(urn=response.urn, id="", object=obj)
 
-    def RegisterResourceOutputs(self, request):
+    def RegisterResourceOutputs(self, request: Any) -> Any:
+        outputs = json_format.MessageToDict(request.outputs)
         if request.urn == self._stack_urn:
-            self.stack_outputs = json_format.MessageToDict(request.outputs)
-        return super().RegisterResourceOutputs(request)
+            self.stack_outputs = outputs
+        registered = self._by_urn.get(request.urn)
+        if registered is not None and not registered.custom:
+            registered.outputs = outputs
+        return cast(Any, pulumi_mocks.MockMonitor).RegisterResourceOutputs(self, request)
 
 
 class OfflineMocks(pulumi.runtime.Mocks):
@@ -117,13 +191,14 @@ class OfflineMocks(pulumi.runtime.Mocks):
     def __init__(self, invokes: Mapping[str, Mapping[str, Any]] | None = None):
         self.invokes = dict(invokes or {})
 
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
-        # A resource about to be created has no id and no computed outputs yet.
-        return (None, dict(args.inputs))
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        # The recording monitor answers with the provider's preview outputs (from the wire inputs,
+        # before the SDK deserialised them); the mock's own answer is not used.
+        return (None, {})
 
-    def call(self, args: pulumi.runtime.MockCallArgs):
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[Any, Any], list[tuple[str, str]] | None]:
         if args.token in self.invokes:
-            return dict(self.invokes[args.token])
+            return dict(self.invokes[args.token]), []
         raise UnknownInvoke(args.token)
 
 
@@ -141,7 +216,7 @@ def _classify(line: str) -> tuple[str, str]:
 
 
 @contextlib.contextmanager
-def _without_source_positions():
+def _without_source_positions() -> Iterator[None]:
     """The SDK walks the Python stack (with source lines) for every resource to tell the engine
     where it was declared; a plan does not record source positions, so skip the walk."""
     original = getattr(pulumi_resource, "_get_stack_trace", None)
@@ -194,10 +269,11 @@ def run_program(
     plan then records 0; `keep_aliases=True` records what the SDK would send.
     """
     mocks = OfflineMocks(invokes)
-    monitor = _RecordingMonitor(mocks)
-    settings = pulumi_mocks.MockSettings(
+    monitor = _RecordingMonitor(mocks, {k: v if isinstance(v, str) else json.dumps(v)
+                                        for k, v in (config or {}).items()})
+    settings = cast(Any, pulumi_mocks.MockSettings)(
         monitor=monitor,
-        monitor_features=set(monitor.GetDeploymentInfo(None).supportedFeatures),
+        monitor_features=set(cast(Any, monitor).GetDeploymentInfo(None).supportedFeatures),
         # No engine: the SDK then prints program log messages to stderr (kept in `log` below)
         # instead of resolving every debug message's resource URN, a measurable cost per resource.
         engine=None,

@@ -8,7 +8,11 @@ not lock every operator out, nor let anything in.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import ssl
+import sys
 import threading
 import time
 import urllib.error
@@ -16,6 +20,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicNumbers
 
@@ -23,6 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicNumbers
 from jose.backends.cryptography_backend import CryptographyRSAKey
 
 from dpaguard.errors import InputError
+from dpaguard.files import read_bounded
 from dpaguard.gate._strict import b64url_decode, json_loads
 
 MIN_REFRESH_INTERVAL = 300.0  # seconds; issue 5: at most one refresh per 5 minutes
@@ -44,24 +50,54 @@ class JwksError(InputError):
 
 
 class _HttpsOnlyRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: PLR0913
+    def redirect_request(  # noqa: PLR0913 - urllib's signature
+        self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any, newurl: str
+    ) -> urllib.request.Request | None:
         # urllib follows redirects to plain http; a key set fetched in clear is worthless
         if urllib.parse.urlsplit(newurl).scheme != "https":
             raise urllib.error.HTTPError(newurl, code, "redirect away from https refused", headers, fp)
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
+def system_tls_context() -> ssl.SSLContext:
+    """TLS with certificate and host name checks against the system's CA store only.
+
+    Not `ssl.create_default_context()`: its `load_default_certs` ends in OpenSSL's
+    `set_default_verify_paths`, which honours $SSL_CERT_FILE and $SSL_CERT_DIR, so a caller could
+    add a CA of its own and, with $HTTPS_PROXY, serve the tenant's "published" keys itself.
+    """
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # CERT_REQUIRED and check_hostname
+    if sys.platform == "win32":
+        # the Windows certificate stores, as load_default_certs reads them, without the env paths
+        for store in ("ROOT", "CA"):
+            for cert, encoding, trust in ssl.enum_certificates(store):
+                if encoding == "x509_asn" and (trust is True or ssl.Purpose.SERVER_AUTH.oid in trust):
+                    with contextlib.suppress(ssl.SSLError):
+                        context.load_verify_locations(cadata=cert)
+        return context
+    paths = ssl.get_default_verify_paths()  # openssl_cafile/openssl_capath: compiled in, not from the environment
+    cafile = paths.openssl_cafile if os.path.isfile(paths.openssl_cafile) else None
+    capath = paths.openssl_capath if os.path.isdir(paths.openssl_capath) else None
+    if cafile is None and capath is None:
+        raise JwksError(f"no system CA certificates at {paths.openssl_cafile} or {paths.openssl_capath}")
+    context.load_verify_locations(cafile=cafile, capath=capath)
+    return context
+
+
 def https_fetch(url: str, *, timeout: float = FETCH_TIMEOUT) -> bytes:
     """GET `url` (https only, no redirect off https, size-capped); raises JwksError."""
     if urllib.parse.urlsplit(url).scheme != "https":
         raise JwksError(f"refusing to fetch keys over a non-https URL: {url}")
-    opener = urllib.request.build_opener(_HttpsOnlyRedirects)
+    # certificate and host name verified against the system's CAs, stated rather than left to
+    # urllib's default: the keys are only as trustworthy as the channel they came over
+    tls = urllib.request.HTTPSHandler(context=system_tls_context())
+    opener = urllib.request.build_opener(_HttpsOnlyRedirects, tls)
     request = urllib.request.Request(
         url, headers={"Accept": "application/json", "User-Agent": "dpaguard-gate"}
     )
     try:
         with opener.open(request, timeout=timeout) as response:
-            data = response.read(MAX_DOCUMENT_BYTES + 1)
+            data: bytes = response.read(MAX_DOCUMENT_BYTES + 1)
     except (OSError, ValueError) as exc:  # URLError, HTTPError, timeouts are OSError
         raise JwksError(f"cannot fetch {url}: {exc}") from exc
     if len(data) > MAX_DOCUMENT_BYTES:
@@ -140,26 +176,23 @@ class JwksSource:
         self.refresh_count = 0
 
     @classmethod
-    def from_file(cls, path: str | Path, **kwargs) -> JwksSource:
+    def from_file(cls, path: str | Path, **kwargs: Any) -> JwksSource:
         """Keys from a JWKS file, read now (raises JwksError) and re-read on an unknown kid."""
         path = Path(path)
 
         def load() -> bytes:
+            # bounded, regular files only: a FIFO would block the open read forever
             try:
-                with path.open("rb") as handle:
-                    data = handle.read(MAX_DOCUMENT_BYTES + 1)
-            except OSError as exc:
-                raise JwksError(f"cannot read JWKS file {path}: {exc.strerror or exc}") from exc
-            if len(data) > MAX_DOCUMENT_BYTES:
-                raise JwksError(f"JWKS file {path} is larger than {MAX_DOCUMENT_BYTES} bytes")
-            return data
+                return read_bounded(path, MAX_DOCUMENT_BYTES, "JWKS file")
+            except InputError as exc:
+                raise JwksError(exc.message) from None
 
         source = cls(load, origin=str(path), **kwargs)
         source.refresh()
         return source
 
     @classmethod
-    def from_url(cls, url: str, *, fetch: Fetch | None = None, **kwargs) -> JwksSource:
+    def from_url(cls, url: str, *, fetch: Fetch | None = None, **kwargs: Any) -> JwksSource:
         """Keys from Entra ID: `url` is the OpenID discovery document or the `jwks_uri` itself.
 
         Nothing is fetched until the first lookup or an explicit `refresh()`. `fetch` replaces

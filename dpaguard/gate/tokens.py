@@ -22,10 +22,11 @@ import math
 import re
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
+from typing import Any, cast
 
 from dpaguard.gate._strict import b64url_decode, json_loads
 from dpaguard.gate.jwks import KID_PATTERN, JwksError, JwksSource
@@ -76,6 +77,7 @@ class Reason(StrEnum):
     WRONG_AUDIENCE = "wrong_audience"
     MFA_REQUIRED = "mfa_required"
     ROLE_REQUIRED = "role_required"
+    PRINCIPAL_NOT_ALLOWED = "principal_not_allowed"
     SOURCE_NOT_ALLOWED = "source_not_allowed"
     ERROR = "error"
 
@@ -94,6 +96,9 @@ class TokenPolicy:
     """App roles (`roles` claim); holding any one of these or of `required_groups` suffices."""
     required_groups: frozenset[str] = frozenset()
     """Group object ids (`groups` claim). Empty roles and groups: no role requirement."""
+    required_oids: frozenset[str] = frozenset()
+    """If not empty, the token's `oid` must be one of these object ids (the stack's deployers,
+    each staff with a confidentiality declaration, OUS-7). Compared as lowercase GUIDs."""
     mfa_auth_context: str | None = None
     """Conditional Access auth context id (`c1`..`c99`) whose policy demands MFA; v2 tokens
     carry no `amr`, so for them this is the only MFA proof (`acrs` claim)."""
@@ -122,6 +127,12 @@ class TokenPolicy:
             if not all(isinstance(v, str) and v for v in values):
                 raise ValueError(f"{name} must hold non-empty strings")
             object.__setattr__(self, name, values)
+        if isinstance(self.required_oids, str) or not isinstance(self.required_oids, Iterable):
+            raise ValueError("required_oids must be a collection of object ids")
+        oids = frozenset(self.required_oids)
+        if not all(isinstance(v, str) and v for v in oids):
+            raise ValueError("required_oids must hold non-empty strings")
+        object.__setattr__(self, "required_oids", frozenset(v.lower() for v in oids))
         if self.mfa_auth_context is not None and not (
             isinstance(self.mfa_auth_context, str) and _AUTH_CONTEXT.fullmatch(self.mfa_auth_context)
         ):
@@ -197,8 +208,9 @@ class Decision:
     def claims_summary(self) -> dict[str, object]:
         """The claims a log or a reviewer needs; group lists are reduced to their length."""
         summary = {name: self.claims[name] for name in SUMMARY_CLAIMS if name in self.claims}
-        if type(self.claims.get("groups")) is list:
-            summary["groups"] = len(self.claims["groups"])
+        groups = self.claims.get("groups")
+        if type(groups) is list:
+            summary["groups"] = len(groups)
         return summary
 
 
@@ -221,12 +233,12 @@ def _segment_json(segment: bytes, what: str) -> object:
 
 
 def _numeric_date(claims: Mapping[str, object], name: str) -> float:
-    value = claims.get(name)
+    value: Any = claims.get(name)
     if value is None and name not in claims:
         raise _Deny(Reason.CLAIM_MISSING, f"claim {name!r} is missing")
     if type(value) not in (int, float) or not math.isfinite(value) or not 0 <= value <= MAX_NUMERIC_DATE:
         raise _Deny(Reason.CLAIM_INVALID, f"claim {name!r} is not a valid NumericDate: {_short(value)}")
-    return value
+    return float(value)
 
 
 def _string(claims: Mapping[str, object], name: str) -> str:
@@ -360,7 +372,8 @@ def _check_header(header: object) -> str:
 
 def _decide(claims: dict[str, object], policy: TokenPolicy, source_ip: object, now: float) -> str:
     """Check authentic claims against the policy; the reason it is allowed, or _Deny."""
-    get = claims.get
+    # Any: the one combined test below (or _check_claim_types) establishes each claim's type
+    get = cast(Callable[[str], Any], claims.get)
     version, issuer, tenant, audience = get("ver"), get("iss"), get("tid"), get("aud")
     subject, oid = get("sub"), get("oid")
     expires, not_before, issued = get("exp"), get("nbf"), get("iat")
@@ -419,6 +432,12 @@ def _decide(claims: dict[str, object], policy: TokenPolicy, source_ip: object, n
             why = " (groups overage: the token lists no groups; use app roles)" if overage else ""
             raise _Deny(Reason.ROLE_REQUIRED, f"caller holds none of the required roles or groups{why}")
         proof.append("role " + ",".join(sorted(held_roles)) if held_roles else "group " + ",".join(sorted(held_groups)))
+
+    if policy.required_oids:
+        if oid.lower() not in policy.required_oids:
+            raise _Deny(Reason.PRINCIPAL_NOT_ALLOWED,
+                        f"object id {_short(oid)} is not one of the stack's deployers (gate.deployers, OUS-7)")
+        proof.append("a named deployer")
 
     if policy.vpn_pool is not None:
         address = _source_address(source_ip)

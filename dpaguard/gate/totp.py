@@ -29,20 +29,23 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Any, Protocol
 
 import pyotp
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from dpaguard.errors import InputError, Refused
+from dpaguard.files import read_bounded
+from dpaguard.gate import keys
 from dpaguard.gate._files import atomic_write, locked
+from dpaguard.gate._strict import json_loads
 
 KEY_ENV = "DPAGUARD_TOTP_KEY"
-STORE_ENV = "DPAGUARD_TOTP_STORE"
-DEFAULT_STORE = "out/totp.store"
 ISSUER = "dpa-guard"
 MAX_FAILURES_LIMIT = 100  # NIST SP 800-63B §5.2.2
 _FORMAT = "dpaguard-totp-store"
+MAX_STORE_BYTES = 4 << 20  # thousands of users fit in a fraction of this
 _VERSION = 1
 _AAD = b"dpaguard-totp-store/1"
 _DIGESTS = {"sha1": hashlib.sha1, "sha256": hashlib.sha256, "sha512": hashlib.sha512}
@@ -140,17 +143,14 @@ class TotpResult:
 
 def generate_key() -> str:
     """A new store key: 32 random bytes, base64url (the form `DPAGUARD_TOTP_KEY` takes)."""
-    return base64.urlsafe_b64encode(os.urandom(32)).decode("ascii")
+    return keys.generate_key()
 
 
 def parse_key(text: str, origin: str) -> bytes:
     try:
-        key = base64.urlsafe_b64decode(text.strip().encode("ascii"))
-    except (binascii.Error, ValueError, UnicodeEncodeError):
-        key = b""
-    if len(key) != 32:
-        raise TotpStoreError(f"{origin} is not a TOTP store key (base64url of 32 bytes)")
-    return key
+        return keys.parse_key(text, origin)
+    except keys.KeyFileError as exc:
+        raise TotpStoreError(exc.message) from None
 
 
 def load_key(key_file: str | Path | None = None, environ: Mapping[str, str] = os.environ) -> bytes:
@@ -159,34 +159,27 @@ def load_key(key_file: str | Path | None = None, environ: Mapping[str, str] = os
     A key file readable by group or others is refused, as ssh does for private keys.
     """
     if key_file is not None:
-        path = Path(key_file)
         try:
-            with path.open("r", encoding="ascii") as handle:
-                mode = os.fstat(handle.fileno()).st_mode
-                text = handle.read(200)
-        except (OSError, UnicodeDecodeError) as exc:
-            raise TotpStoreError(f"cannot read TOTP key file {path}: {getattr(exc, 'strerror', None) or exc}") from exc
-        if mode & 0o077:
-            raise TotpStoreError(f"TOTP key file {path} is accessible by group or others; chmod 600 it")
-        return parse_key(text, f"key file {path}")
+            return keys.read_key_file(key_file, "TOTP key file")
+        except keys.KeyFileError as exc:
+            raise TotpStoreError(exc.message) from None
     text = environ.get(KEY_ENV)
     if not text:
         raise TotpStoreError(f"no TOTP store key: set {KEY_ENV} or pass --key-file")
     return parse_key(text, f"${KEY_ENV}")
 
 
-def write_key_file(path: str | Path) -> None:
-    """Create a new key file (0600); refuses to overwrite one, which would orphan its store."""
+def write_key_file(path: str | Path) -> bytes:
+    """Create a new key file (0600) and return the key; refuses to overwrite one, which would orphan its store."""
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
-    except FileExistsError:
-        raise TotpStoreError(f"key file {path} exists; refusing to overwrite it") from None
-    except OSError as exc:
-        raise TotpStoreError(f"cannot create key file {path}: {exc.strerror}") from exc
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(generate_key() + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
+        return keys.write_key_file(path, "key file")
+    except keys.KeyFileError as exc:
+        raise TotpStoreError(exc.message) from None
+
+
+def new_secret() -> str:
+    """A new TOTP secret: 160 bits, base32 (RFC 4226 §4's recommended length)."""
+    return pyotp.random_base32(32)
 
 
 def check_user(user: object) -> str:
@@ -195,11 +188,29 @@ def check_user(user: object) -> str:
     return user
 
 
+class Journal(Protocol):
+    """The monotonic witness a store's state changes are recorded in first (the audit log).
+
+    `record` raises if the event cannot be written; the store then changes nothing.
+    `last_generation` is the newest generation recorded for `store_id`, None if none is.
+    """
+
+    def record(self, event: Mapping[str, object]) -> object: ...
+
+    def last_generation(self, store_id: str) -> int | None: ...
+
+
 class TotpStore:
     """Enrolled users, their secrets and counters, in one encrypted file at `path`.
 
     Every operation reads, decides and writes under an exclusive lock on `<path>.lock`, so
     concurrent processes see each other's last accepted step.
+
+    With a `journal` (the CLI always passes the audit log), the store carries a generation
+    counter that every change increments, and each change is recorded in the journal with its
+    new generation *before* the file is replaced: if the record fails, nothing changes; a store
+    whose generation differs from the journal's newest (an older copy put back, a deleted store)
+    is refused. Every decision `verify` takes is recorded too.
     """
 
     def __init__(
@@ -210,14 +221,18 @@ class TotpStore:
         config: TotpConfig = TotpConfig(),
         throttle: Throttle = Throttle(),
         clock: Callable[[], float] = time.time,
+        journal: Journal | None = None,
     ):
         if len(key) != 32:
             raise ValueError("key must be 32 bytes")
         self.path = str(path)
         self.config = config
         self.throttle = throttle
+        self.store_id = keys.key_id(key)
+        """The key id: names this store in the journal and in stack config (`gate.totpKeyId`)."""
         self._aead = AESGCM(key)
         self._clock = clock
+        self._journal = journal
         self._lock_path = self.path + ".lock"
         self._code = re.compile(f"[0-9]{{{config.digits}}}")
 
@@ -226,12 +241,15 @@ class TotpStore:
     def enroll(self, user: str, *, replace: bool = False, secret: str | None = None) -> str:
         """Create a secret for `user`; returns the `otpauth://` URI to show once.
 
-        `secret` (base32) is for migrations and the RFC vectors; the CLI never passes it.
-        Re-enrolling needs `replace=True` and resets the counters and any lock.
+        `secret` (base32): the CLI shows the URI of a `new_secret()` first and then enrols it,
+        so a secret nobody saw never replaces a working one; also for the RFC vectors.
+        Re-enrolling needs `replace=True` and resets the counters and any lock. The old secret
+        is only replaced once the change is recorded and the new store is on disk, so a failure
+        leaves the working secret in place.
         """
         check_user(user)
         if secret is None:
-            secret = pyotp.random_base32(32)  # 160 bits, RFC 4226 §4's recommendation
+            secret = new_secret()
         else:
             try:
                 pyotp.TOTP(secret).byte_secret()
@@ -239,7 +257,8 @@ class TotpStore:
                 raise ValueError("secret must be base32") from exc
         with self._locked():
             data = self._load()
-            if user in data["users"] and not replace:
+            replaced = user in data["users"]
+            if replaced and not replace:
                 raise AlreadyEnrolled(f"{user} is already enrolled; replacing the secret needs --force")
             data["users"][user] = {
                 "secret": secret,
@@ -249,8 +268,13 @@ class TotpStore:
                 "locked": False,
                 "enrolled_at": self._clock(),
             }
-            self._save(data)
+            self._save(data, {"action": "totp.enroll", "decision": "done", "who": user,
+                              "reason": "secret replaced" if replaced else "enrolled"})
         return self._totp(secret).provisioning_uri(name=user, issuer_name=ISSUER)
+
+    def provisioning_uri(self, user: str, secret: str) -> str:
+        """The `otpauth://` URI an authenticator app scans for `secret`."""
+        return self._totp(secret).provisioning_uri(name=check_user(user), issuer_name=ISSUER)
 
     def unlock(self, user: str) -> bool:
         """Clear failures, delay and lock of `user`; False if not enrolled."""
@@ -260,7 +284,8 @@ class TotpStore:
             if entry is None:
                 return False
             entry.update(failures=0, locked_until=0.0, locked=False)
-            self._save(data)
+            self._save(data, {"action": "totp.unlock", "decision": "done", "who": user,
+                              "reason": "failures and lock cleared"})
             return True
 
     def users(self) -> list[str]:
@@ -268,37 +293,40 @@ class TotpStore:
             return sorted(self._load()["users"])
 
     def verify(self, user: str, code: str, now: float | None = None) -> TotpResult:
-        """Check `code` for `user`; the result says why it was refused. Store errors raise."""
+        """Check `code` for `user`; the result says why it was refused. Store and journal errors raise."""
         now = self._clock() if now is None else now
         if not isinstance(code, str) or not self._code.fullmatch(code):
             # re's [0-9] is ASCII only; fullmatch also refuses a trailing newline, unlike $
-            return TotpResult(False, TotpReason.BAD_FORMAT,
-                              f"a code is exactly {self.config.digits} ASCII digits", str(user)[:128])
+            return self._noted(TotpResult(False, TotpReason.BAD_FORMAT,
+                                          f"a code is exactly {self.config.digits} ASCII digits", str(user)[:128]))
         if not isinstance(user, str) or not _USER.fullmatch(user):
-            return TotpResult(False, TotpReason.UNKNOWN_USER, "not an enrolled user name", str(user)[:128])
+            return self._noted(TotpResult(False, TotpReason.UNKNOWN_USER, "not an enrolled user name",
+                                          str(user)[:128]))
         with self._locked():
             data = self._load()
             entry = data["users"].get(user)
             if entry is None:
-                return TotpResult(False, TotpReason.UNKNOWN_USER, f"{user} is not enrolled", user)
+                return self._noted(TotpResult(False, TotpReason.UNKNOWN_USER, f"{user} is not enrolled", user))
             failures = entry["failures"]
             if entry["locked"]:
-                return TotpResult(False, TotpReason.LOCKED,
-                                  f"locked after {failures} consecutive failures; needs `dpaguard totp unlock`",
-                                  user, failures=failures)
+                return self._noted(TotpResult(
+                    False, TotpReason.LOCKED,
+                    f"locked after {failures} consecutive failures; needs `dpaguard totp unlock`",
+                    user, failures=failures))
             if now < entry["locked_until"]:
                 # refused without looking at the code: a guess made during the delay tells nothing
                 wait = entry["locked_until"] - now
-                return TotpResult(False, TotpReason.THROTTLED,
-                                  f"too many failures; try again in {math.ceil(wait)} s",
-                                  user, failures=failures, retry_after=wait)
+                return self._noted(TotpResult(False, TotpReason.THROTTLED,
+                                              f"too many failures; try again in {math.ceil(wait)} s",
+                                              user, failures=failures, retry_after=wait))
             matched = self._matching_steps(entry["secret"], code, now)
             fresh = [step for step in matched if entry["last_step"] is None or step > entry["last_step"]]
             if fresh:
                 step = max(fresh)
                 entry.update(last_step=step, failures=0, locked_until=0.0, last_success=now)
-                self._save(data)
-                return TotpResult(True, TotpReason.ACCEPTED, "code accepted", user, step=step)
+                result = TotpResult(True, TotpReason.ACCEPTED, "code accepted", user, step=step)
+                self._save(data, _event(result))
+                return result
             failures += 1
             entry["failures"] = failures
             delay = None
@@ -307,13 +335,22 @@ class TotpStore:
             else:
                 delay = self.throttle.delay(failures) or None
                 entry["locked_until"] = now + (delay or 0.0)
-            self._save(data)
             if matched:
-                return TotpResult(False, TotpReason.REPLAY, "code already used (or older than the last one used)",
-                                  user, failures=failures, retry_after=delay)
-            return TotpResult(False, TotpReason.WRONG_CODE, "wrong code", user, failures=failures, retry_after=delay)
+                result = TotpResult(False, TotpReason.REPLAY, "code already used (or older than the last one used)",
+                                    user, failures=failures, retry_after=delay)
+            else:
+                result = TotpResult(False, TotpReason.WRONG_CODE, "wrong code", user, failures=failures,
+                                    retry_after=delay)
+            self._save(data, _event(result))
+            return result
 
     # --- internals --------------------------------------------------------------------------------
+
+    def _noted(self, result: TotpResult) -> TotpResult:
+        # a decision that changes nothing is still recorded (OUS-6.b); a failed record raises
+        if self._journal is not None:
+            self._journal.record({**_event(result), "totp_store": self.store_id})
+        return result
 
     def _locked(self) -> contextlib.ExitStack:
         stack = contextlib.ExitStack()
@@ -338,21 +375,29 @@ class TotpStore:
                 matched.append(step)
         return matched
 
-    def _load(self) -> dict:
+    def _witnessed(self) -> int | None:
+        return None if self._journal is None else self._journal.last_generation(self.store_id)
+
+    def _load(self) -> dict[str, Any]:
+        witnessed = self._witnessed()
         try:
-            with open(self.path, "rb") as handle:
-                raw = handle.read()
-        except FileNotFoundError:
-            return {"version": _VERSION, "users": {}}
-        except OSError as exc:
-            raise TotpStoreError(f"cannot read TOTP store {self.path}: {exc.strerror}") from exc
+            raw = read_bounded(self.path, MAX_STORE_BYTES, "TOTP store")
+        except InputError as exc:
+            if not os.path.lexists(self.path):
+                if witnessed:
+                    raise TotpStoreError(
+                        f"TOTP store {self.path} is missing, but the audit log records generation {witnessed} "
+                        "of it: restore it or re-create it under a new key") from None
+                return {"version": _VERSION, "generation": 0, "users": {}}
+            raise TotpStoreError(exc.message) from None
         try:
-            envelope = json.loads(raw)
-            if envelope.get("format") != _FORMAT or envelope.get("version") != _VERSION:
+            envelope = json_loads(raw)
+            if not isinstance(envelope, dict) or envelope.get("format") != _FORMAT \
+                    or envelope.get("version") != _VERSION:
                 raise ValueError("format")
             nonce = base64.b64decode(envelope["nonce"], validate=True)
             ciphertext = base64.b64decode(envelope["ciphertext"], validate=True)
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        except (ValueError, KeyError, TypeError, RecursionError) as exc:
             raise TotpStoreError(f"{self.path} is not a dpaguard TOTP store") from exc
         try:
             plaintext = self._aead.decrypt(nonce, ciphertext, _AAD)
@@ -363,9 +408,19 @@ class TotpStore:
         data = json.loads(plaintext)
         if data.get("version") != _VERSION or not isinstance(data.get("users"), dict):
             raise TotpStoreError(f"TOTP store {self.path} has an unknown layout")
-        return data
+        generation = data.setdefault("generation", 0)
+        if self._journal is not None and generation != (witnessed or 0):
+            raise TotpStoreError(
+                f"TOTP store {self.path} is at generation {generation}, but the audit log records "
+                f"generation {witnessed or 0}: an older copy was put back (rollback) or it changed unlogged")
+        return data  # type: ignore[no-any-return]
 
-    def _save(self, data: dict) -> None:
+    def _save(self, data: dict[str, Any], event: Mapping[str, object]) -> None:
+        previous = int(data.get("generation", 0))
+        data["generation"] = previous + 1
+        if self._journal is not None:
+            # recorded first: if this raises, the file below is never replaced
+            self._journal.record({**event, "totp_store": self.store_id, "totp_generation": data["generation"]})
         plaintext = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
         nonce = os.urandom(12)  # random 96-bit nonces: safe for far more writes than a store sees
         envelope = {
@@ -377,5 +432,20 @@ class TotpStore:
         }
         try:
             atomic_write(self.path, json.dumps(envelope).encode("ascii") + b"\n")
-        except OSError as exc:
-            raise TotpStoreError(f"cannot write TOTP store {self.path}: {exc.strerror or exc}") from exc
+        except InputError as exc:
+            if self._journal is not None:
+                # the store stayed at `previous`: say so, or the next load would see a rollback
+                self._journal.record({"action": "totp.abort", "decision": "done", "totp_store": self.store_id,
+                                      "totp_generation": previous, "reason": exc.message})
+            raise TotpStoreError(f"cannot write TOTP store {self.path}: {exc.message}") from None
+
+
+def _event(result: TotpResult) -> dict[str, object]:
+    return {
+        "action": "totp.verify",
+        "decision": "allow" if result.allowed else "deny",
+        "reason_code": str(result.reason_code),
+        "reason": result.reason,
+        "who": result.user,
+        "failures": result.failures,
+    }

@@ -9,9 +9,13 @@ group) to a Log Analytics workspace of this plan.
 
 from __future__ import annotations
 
-from policies.lib import get_str, stack_policy
-from policies.monitoring import SUBSCRIPTION_DIAGNOSTIC_SETTING_TYPES, enabled_logs, id_key, missing_categories, \
-    workspace_keys
+from policies.lib import stack_policy
+from policies.monitoring import (
+    SUBSCRIPTION_DIAGNOSTIC_SETTING_TYPES,
+    enabled_logs,
+    missing_categories,
+    sends_to_stack_workspace,
+)
 from policies.stack import Undecided, label_of
 
 CATEGORIES = ("Administrative", "Security", "Policy")
@@ -20,13 +24,12 @@ GROUPS = ("allLogs",)
 
 def validate(args, report_violation) -> None:
     undecided = Undecided()
-    workspaces = workspace_keys(args.resources, undecided)
     categories: set[str] = set()
     groups: set[str] = set()
     settings = [r for r in args.resources if r.resource_type in SUBSCRIPTION_DIAGNOSTIC_SETTING_TYPES]
     for r in settings:
         with undecided.about(label_of(r)):
-            if id_key(get_str(r.props, "workspaceId")) in workspaces:
+            if sends_to_stack_workspace(r):
                 c, g = enabled_logs(r.props)
                 categories |= c
                 groups |= g
@@ -36,7 +39,7 @@ def validate(args, report_violation) -> None:
                 f"{missing} to a workspace of this stack" if settings
                 else "no subscription diagnostic setting exports the activity log")
         report_violation(
-            f"[OUS-6.b, ECG-7S] {what}: add a monitor.SubscriptionDiagnosticSetting enabling Administrative, "
+            f"{what}: add a monitor.SubscriptionDiagnosticSetting enabling Administrative, "
             "Security and Policy to the audit workspace (modules/audit.py)")
     undecided.finish()
 
@@ -46,7 +49,7 @@ POLICY = stack_policy(
     clauses=("OUS-6.b", "ECG-7S"),
     area="audit",
     description="A subscription diagnostic setting sends the activity log's Administrative, Security and Policy "
-    "categories (or allLogs) to a Log Analytics workspace of the stack.",
+    "categories (or allLogs) to a Log Analytics workspace of the stack (one it depends on).",
     remediation="Create monitor.SubscriptionDiagnosticSetting with workspace_id the audit workspace and those "
     "categories enabled (modules/audit.py ACTIVITY_LOG_CATEGORIES).",
     validate=validate,

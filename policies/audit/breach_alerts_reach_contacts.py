@@ -17,28 +17,31 @@ from __future__ import annotations
 import re
 
 from policies.lib import get, get_list, get_str, get_strs, lower, register_of, stack_policy
-from policies.monitoring import id_key, resource_key
+from policies.monitoring import depends_on
 from policies.stack import AGREEMENTS, TAG_AGREEMENT, Undecided, label_of
 
 ACTION_GROUP_TYPES = ("azure-native:monitor:ActionGroup", "azure-native:insights:ActionGroup")
 ACTIVITY_LOG_ALERTS = ("azure-native:monitor:ActivityLogAlert", "azure-native:insights:ActivityLogAlert")
 SCHEDULED_QUERY_RULES = ("azure-native:monitor:ScheduledQueryRule", "azure-native:insights:ScheduledQueryRule")
 METRIC_ALERTS = ("azure-native:monitor:MetricAlert", "azure-native:insights:MetricAlert")
-CLAUSE = {"OUS": "[OUS-6.a]", "ECG": "[ECG-8]"}
-_NAMED = re.compile(r"-(ous|ecg)-", re.IGNORECASE)
+_NAMED = re.compile(r"^(ous|ecg)", re.IGNORECASE)
 
 
-def routed_ids(r) -> list[str]:
-    """Action group ids an alert rule notifies (empty if the rule is disabled)."""
+def routes(r) -> bool:
+    """Whether an alert rule is enabled and names action groups to notify."""
     if get(r.props, "enabled") is False:
-        return []
+        return False
     if r.resource_type in ACTIVITY_LOG_ALERTS:
-        return [i for g in get_list(r.props, "actions", "actionGroups") if (i := get_str(g, "actionGroupId"))]
+        return bool(get_list(r.props, "actions", "actionGroups"))
     if r.resource_type in SCHEDULED_QUERY_RULES:
-        return get_strs(r.props, "actions", "actionGroups")
-    if r.resource_type in METRIC_ALERTS:
-        return [i for a in get_list(r.props, "actions") if (i := get_str(a, "actionGroupId"))]
-    return []
+        return bool(get_strs(r.props, "actions", "actionGroups"))
+    return bool(get_list(r.props, "actions"))
+
+
+def routed_groups(r) -> list[str]:
+    """URNs of the action groups of the stack an alert rule notifies: in preview an action group's
+    id is unknown, so the groups a routing rule depends on (modules/audit.py) are the ones it names."""
+    return [g.urn for g in depends_on(r, ACTION_GROUP_TYPES)] if routes(r) else []
 
 
 def agreements_of(group, stack_agreements: list[str]) -> set[str]:
@@ -46,7 +49,7 @@ def agreements_of(group, stack_agreements: list[str]) -> set[str]:
     tagged &= set(AGREEMENTS)
     if tagged:
         return tagged
-    match = _NAMED.search(get_str(group.props, "actionGroupName") or "")
+    match = _NAMED.search(get_str(group.props, "groupShortName") or "")
     return {match.group(1).upper()} if match else set(stack_agreements)
 
 
@@ -71,17 +74,15 @@ def validate(args, report_violation) -> None:
     for r in args.resources:
         if r.resource_type in ACTIVITY_LOG_ALERTS + SCHEDULED_QUERY_RULES + METRIC_ALERTS:
             with undecided.about(label_of(r)):
-                routed |= {k for i in routed_ids(r) if (k := id_key(i))}
+                routed |= set(routed_groups(r))
     reached: dict[str, set[str]] = {a: set() for a in stack_agreements}
     idle: dict[str, list[str]] = {a: [] for a in stack_agreements}
     for r in args.resources:
         if r.resource_type not in ACTION_GROUP_TYPES:
             continue
         with undecided.about(label_of(r)):
-            group_key = resource_key(get_str(r.props, "resourceGroupName"), "Microsoft.Insights/actionGroups",
-                                     get_str(r.props, "actionGroupName"))
             emails = {lower(get_str(e, "emailAddress")) for e in get_list(r.props, "emailReceivers")} - {None}
-            live = get(r.props, "enabled") is not False and group_key in routed
+            live = get(r.props, "enabled") is not False and r.urn in routed
             for agreement in agreements_of(r, stack_agreements) & set(reached):
                 if live:
                     reached[agreement] |= emails
@@ -96,7 +97,7 @@ def validate(args, report_violation) -> None:
                          if idle[agreement] else "")
             listed = ", ".join(f"{who} <{address}>" for address, who in sorted(missing.items(), key=lambda i: i[1]))
             report_violation(
-                f"{CLAUSE[agreement]} breach alerts for {agreement} data never reach {listed}{idle_note}: add them as "
+                f"breach alerts for {agreement} data never reach {listed}{idle_note}: add them as "
                 f"e-mail receivers of an enabled {agreement} breach action group that the breach alert rules route "
                 "to (modules/audit.py)")
     undecided.finish()

@@ -16,7 +16,6 @@ from policies.monitoring import WORKSPACE
 
 TABLE = "azure-native:operationalinsights:Table"
 MIN_DAYS = 90
-CLAUSES = "[OUS-6.b, ECG-7S]"
 
 
 def required_days(args) -> int:
@@ -33,18 +32,18 @@ def validate(args, report_violation) -> None:
         days = get_number(args.props, "retentionInDays")
         if days is None or days < wanted:
             shown = f"{days:g} days" if days is not None else "Azure's default of 30 days"
-            report_violation(f"{CLAUSES} {label} keeps logs for {shown}: set retentionInDays to at least {wanted} "
+            report_violation(f"{label} keeps logs for {shown}: set retentionInDays to at least {wanted} "
                              "(audit.retentionDays)")
         quota = get_number(args.props, "workspaceCapping", "dailyQuotaGb")
         if quota is not None and quota >= 0:
-            report_violation(f"{CLAUSES} {label} caps ingestion at {quota:g} GB a day, after which audit records are "
+            report_violation(f"{label} caps ingestion at {quota:g} GB a day, after which audit records are "
                              "dropped: set workspaceCapping.dailyQuotaGb to -1 (no cap)")
         return
     for prop in ("retentionInDays", "totalRetentionInDays"):
         days = get(args.props, prop)
         # -1 (or absent) means "the workspace's retention".
         if isinstance(days, (int, float)) and not isinstance(days, bool) and days != -1 and days < wanted:
-            report_violation(f"{CLAUSES} {label} overrides {prop} to {days:g} days: set it to at least {wanted} "
+            report_violation(f"{label} overrides {prop} to {days:g} days: set it to at least {wanted} "
                              "or -1 (the workspace's retention)")
 
 

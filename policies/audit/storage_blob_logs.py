@@ -1,18 +1,14 @@
-"""Every read, write and delete on every store is logged to the stack's workspace.
+"""Every read, write and delete on the data is logged to the stack's workspace (OUS-6.b, ECG-7S).
 
-OUS-6.b: follow-up of staff who access health data unlawfully needs every data-plane access
-with the caller's identity; ECG-7S: security documented on request. For each storage account
-of the plan, a diagnostic setting on its blob service (`<account id>/blobServices/default`)
-enables StorageRead, StorageWrite and StorageDelete (by category, or the `allLogs`/`audit`
-category group) and sends them to a Log Analytics workspace of this plan (so its retention
-and location are checked too). Several settings on one blob service add up.
+A stack policy (outputs): a diagnostic setting logs the account whose blob service it depends
+on, and sends to the stack's workspace when it depends on it (policies/monitoring.py).
 """
 
 from __future__ import annotations
 
-from policies.lib import get_str, stack_policy
-from policies.monitoring import logs_by_target, missing_categories, resource_key, workspace_keys
-from policies.stack import STORAGE_ACCOUNT, Undecided, label_of
+from policies.lib import stack_policy
+from policies.monitoring import depends_on, logs_by_target, missing_categories
+from policies.stack import BLOB_SERVICE, Ambiguous, Undecided, account_of, accounts, by_urn_of
 
 CATEGORIES = ("StorageRead", "StorageWrite", "StorageDelete")
 GROUPS = ("allLogs", "audit")
@@ -20,33 +16,35 @@ GROUPS = ("allLogs", "audit")
 
 def validate(args, report_violation) -> None:
     undecided = Undecided()
-    workspaces = workspace_keys(args.resources, undecided)
+    found = accounts(args.resources, None)
+    by_urn = by_urn_of(found)
+
+    def target_of(setting):
+        # The blob service it depends on (a setting depending on the account logs the account).
+        services = depends_on(setting, BLOB_SERVICE)
+        if not services:
+            return None
+        account = account_of(setting, by_urn) if len(services) == 1 else None
+        if len(services) > 1:
+            raise Ambiguous(setting, services)
+        return account.resource.urn if account is not None else None
+
     elsewhere: dict[str, list[str]] = {}
-    enabled = logs_by_target(args.resources, workspaces, undecided, elsewhere)
+    enabled = logs_by_target(args.resources, target_of, undecided, elsewhere)
     if undecided.notes:
-        # A setting that couldn't be read may be the one a resource lacks: no verdict, only the note.
+        # A setting that couldn't be read may be the one a resource lacks: no verdict but that.
         undecided.finish()
-    for r in args.resources:
-        if r.resource_type != STORAGE_ACCOUNT:
-            continue
-        with undecided.about(label_of(r)):
-            account = resource_key(get_str(r.props, "resourceGroupName"), "Microsoft.Storage/storageAccounts",
-                                   get_str(r.props, "accountName"))
-            if account is None:
-                report_violation(f"[OUS-6.b, ECG-7S] {label_of(r)} has no accountName and resourceGroupName, so no "
-                                 "diagnostic setting can be matched to it: name it", r.urn)
-                continue
-            blob_service = f"{account}/blobservices/default"
-            categories, groups = enabled.get(blob_service, (set(), set()))
-            missing = missing_categories(categories, groups, CATEGORIES, GROUPS)
-            if missing:
-                note = (f" ({', '.join(elsewhere[blob_service])} send to a workspace outside this stack)"
-                        if blob_service in elsewhere else "")
-                report_violation(
-                    f"[OUS-6.b, ECG-7S] {label_of(r)} does not log {missing} of its blob service to a workspace of "
-                    f"this stack{note}: add a diagnostic setting on '<account id>/blobServices/default' enabling "
-                    "StorageRead, StorageWrite and StorageDelete to the audit workspace (modules/audit.py)", r.urn)
-    undecided.finish()
+    for account in found:
+        categories, groups = enabled.get(account.resource.urn, (set(), set()))
+        missing = missing_categories(categories, groups, CATEGORIES, GROUPS)
+        if missing:
+            urn = account.resource.urn
+            note = f" ({', '.join(elsewhere[urn])} send elsewhere)" if urn in elsewhere else ""
+            report_violation(
+                f"{account.label} does not log {missing} of its blob service to a workspace of this stack{note}: add a "
+                "diagnostic setting on '<account id>/blobServices/default' enabling StorageRead, StorageWrite and "
+                "StorageDelete to the audit workspace, depending on the blob service and the workspace "
+                "(modules/audit.py)", urn)
 
 
 POLICY = stack_policy(
@@ -54,8 +52,10 @@ POLICY = stack_policy(
     clauses=("OUS-6.b", "ECG-7S"),
     area="audit",
     description="Every storage account's blob service has diagnostic settings sending StorageRead, StorageWrite and "
-    "StorageDelete (or allLogs/audit) to a Log Analytics workspace of the stack.",
+    "StorageDelete (or allLogs/audit) to a Log Analytics workspace of the stack (a setting belongs to the blob "
+    "service and the workspace it depends on).",
     remediation="Create a monitor.DiagnosticSetting per account with resource_uri <account id>/blobServices/default, "
-    "workspace_id the audit workspace, logs StorageRead/StorageWrite/StorageDelete enabled (modules/audit.py).",
+    "workspace_id the audit workspace, logs StorageRead/StorageWrite/StorageDelete enabled, depending on that blob "
+    "service and the workspace (modules/audit.py).",
     validate=validate,
 )

@@ -8,7 +8,10 @@ CrossGuard verdict (a can't-decide note) beside it.
 
 from __future__ import annotations
 
+import importlib.util
 import ipaddress
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from checkov.common.models.enums import CheckResult
@@ -17,7 +20,22 @@ UNKNOWN = CheckResult.UNKNOWN
 PASSED = CheckResult.PASSED
 FAILED = CheckResult.FAILED
 
-PRIVATE = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"))
+
+def _load_facts() -> ModuleType:
+    """policies/facts.py, the facts both engines read (it imports nothing). Loaded by path:
+    checkov puts only this directory on sys.path, not the pack."""
+    path = Path(__file__).resolve().parent.parent / "facts.py"
+    spec = importlib.util.spec_from_file_location("dpaguard_policy_facts", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+FACTS = _load_facts()
+
+PRIVATE = tuple(ipaddress.ip_network(n) for n in FACTS.PRIVATE_RANGES)
 
 
 def named(text: str, clauses: tuple[str, ...]) -> str:

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from _dpa import decide, get, named, props
 from checkov.arm.base_resource_check import BaseResourceCheck
 from checkov.common.models.enums import CheckCategories, CheckResult
-
-from _dpa import decide, get, named, props
 
 CLAUSES = ("ECG-3", "OUS-2")
 ACCOUNT = "Microsoft.Storage/storageAccounts"

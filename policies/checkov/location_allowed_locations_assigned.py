@@ -11,17 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from _dpa import FACTS, decide, get, items, lower, named, present, props
 from checkov.arm.base_resource_check import BaseResourceCheck
 from checkov.common.models.enums import CheckCategories, CheckResult
 
-from _dpa import decide, get, items, lower, named, present, props
-
 CLAUSES = ("ECG-10", "ECG-6", "OUS-6.1.b")
-NORWAY = {"norwayeast", "norwaywest"}
-DEFINITIONS = {
-    "/providers/microsoft.authorization/policydefinitions/e56962a6-4747-49cd-b67b-bf8b01975c4c",
-    "/providers/microsoft.authorization/policydefinitions/e765b5de-1225-4ba3-bd56-1ac6695af988",
-}
+NORWAY = set(FACTS.NORWAY_REGIONS)
+DEFINITIONS = {f"/providers/microsoft.authorization/policydefinitions/{guid}" for guid in FACTS.ALLOWED_LOCATIONS_DEFINITIONS}
 
 
 def enforces_norway(p: dict[str, Any]) -> bool:

@@ -11,40 +11,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from _dpa import FACTS, decide, get, named
 from checkov.arm.base_resource_check import BaseResourceCheck
 from checkov.common.models.enums import CheckCategories, CheckResult
 
-from _dpa import decide, get, named
-
 CLAUSES = ("ECG-6", "ECG-10", "OUS-6.1.b")
-NORWAY = ("norwayeast", "norwaywest")
+NORWAY = tuple(FACTS.NORWAY_REGIONS)
 # Their data plane is DNS resolution, an alert definition or a notification list, never data.
-GLOBAL_TYPES = frozenset({
-    "microsoft.network/privatednszones",
-    "microsoft.network/privatednszones/virtualnetworklinks",
-    "microsoft.network/dnszones",
-    "microsoft.insights/actiongroups",
-    "microsoft.insights/activitylogalerts",
-    "microsoft.insights/metricalerts",
-})
-
-
-REGIONAL_TYPES = frozenset({
-    "microsoft.resources/resourcegroups",
-    "microsoft.storage/storageaccounts",
-    "microsoft.network/virtualnetworks",
-    "microsoft.network/networksecuritygroups",
-    "microsoft.network/publicipaddresses",
-    "microsoft.network/virtualnetworkgateways",
-    "microsoft.network/localnetworkgateways",
-    "microsoft.network/privateendpoints",
-    "microsoft.network/networkinterfaces",
-    "microsoft.network/routetables",
-    "microsoft.operationalinsights/workspaces",
-    "microsoft.insights/scheduledqueryrules",
-    "microsoft.insights/datacollectionrules",
-    "microsoft.keyvault/vaults",
-})
+GLOBAL_TYPES = FACTS.GLOBAL_ARM_TYPES
+# A regional type without a location is refused (azure-native would fill it in unseen).
+REGIONAL_TYPES = FACTS.REGIONAL_ARM_TYPES
 
 
 class LocationInNorway(BaseResourceCheck):

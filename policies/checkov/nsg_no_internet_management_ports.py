@@ -15,10 +15,9 @@ import ipaddress
 import re
 from typing import Any
 
+from _dpa import decide, get, is_private, items, lower, named, props
 from checkov.arm.base_resource_check import BaseResourceCheck
 from checkov.common.models.enums import CheckCategories, CheckResult
-
-from _dpa import decide, get, is_private, items, lower, named, props
 
 CLAUSES = ("OUS-6.1.b", "OUS-6.1.c")
 MANAGEMENT_PORTS = (22, 3389, 5985, 5986)

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from _dpa import decide, get, lower, named, props
 from checkov.arm.base_resource_check import BaseResourceCheck
 from checkov.common.models.enums import CheckCategories, CheckResult
-
-from _dpa import decide, get, lower, named, props
 
 CLAUSES = ("OUS-6.2", "OUS-6.1.a", "OUS-7", "ECG-7")
 

@@ -13,10 +13,9 @@ import datetime as dt
 import re
 from typing import Any
 
+from _dpa import decide, get, lower, named, props
 from checkov.arm.base_resource_check import BaseResourceCheck
 from checkov.common.models.enums import CheckCategories, CheckResult
-
-from _dpa import decide, get, lower, named, props
 
 CLAUSES = ("OUS-6.2", "ECG-7")
 MAX_DAYS = 365
@@ -51,7 +50,7 @@ def expires_in_time(p: dict[str, Any]) -> bool:
         return days is not None and days <= MAX_DAYS
     if kind == "afterdatetime":
         end = _date(get(expiration, "endDateTime"))
-        start = _date(get(p, "scheduleInfo", "startDateTime")) or dt.datetime.now(dt.timezone.utc).date()
+        start = _date(get(p, "scheduleInfo", "startDateTime")) or dt.datetime.now(dt.UTC).date()
         return end is not None and (end - start).days <= MAX_DAYS
     return False
 

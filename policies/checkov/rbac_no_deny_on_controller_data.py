@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from _dpa import decide, get, items, named, props
 from checkov.arm.base_resource_check import BaseResourceCheck
 from checkov.common.models.enums import CheckCategories, CheckResult
-
-from _dpa import decide, get, items, named, props
 
 CLAUSES = ("OUS-11", "ECG-6")
 BLOB_DATA = "microsoft.storage/storageaccounts/blobservices/containers/blobs"

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from _dpa import decide, get, named, props
 from checkov.arm.base_resource_check import BaseResourceCheck
 from checkov.common.models.enums import CheckCategories, CheckResult
-
-from _dpa import decide, get, named, props
 
 CLAUSES = ("OUS-6.1.b", "ECG-10")
 

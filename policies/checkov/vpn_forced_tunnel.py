@@ -12,10 +12,9 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
+from _dpa import decide, get, items, named, props
 from checkov.arm.base_resource_check import BaseResourceCheck
 from checkov.common.models.enums import CheckCategories, CheckResult
-
-from _dpa import decide, get, items, named, props
 
 CLAUSES = ("OUS-6.1.c",)
 

@@ -3,21 +3,22 @@
 from policies.lib import get_str, register_of, stack_policy
 from policies.stack import (
     AZUREAD_GROUP,
-    ECG_PREFIX,
+    BLOB_CONTAINER,
     CONTROLLER_GROUPS,
+    ECG_PREFIX,
+    META_AGREEMENT,
     META_CONTROLLER,
+    META_DATA_CLASS,
     RECORDINGS_PREFIX,
-    SCORES_PREFIX,
     Undecided,
-    agreement_of_child,
-    collect,
-    container_name,
+    account_of,
+    accounts,
+    by_urn_of,
     controllers,
     label_of,
     register_agreements,
 )
 
-CLAUSES = "[ECG-6, OUS-6.2]"
 DATA_PREFIX = {"OUS": RECORDINGS_PREFIX, "ECG": ECG_PREFIX}
 
 
@@ -36,29 +37,29 @@ def _groups(resources, undecided: Undecided) -> set[str]:
     return found
 
 
+DATA_CLASS_OF = {"OUS": "recordings", "ECG": "ecg"}
+
+
 def validate(args, report_violation) -> None:
     register = register_of(args)
     served = register_agreements(register)
     undecided = Undecided()
-    stores = collect(args.resources, register, undecided)
+    by_urn = by_urn_of(accounts(args.resources, register))
     groups = _groups(args.resources, undecided)
-
-    containers: set[tuple[str | None, str]] = set()
-    for container in stores.containers:
-        label = label_of(container)
-        with undecided.about(label):
-            name = container_name(container) or ""
-            agreement, _ = agreement_of_child(stores, container, served)
-            containers.add((agreement, name))
-            declared = get_str(container.props, "metadata", META_CONTROLLER)
-            prefix = next((p for p in (RECORDINGS_PREFIX, SCORES_PREFIX, ECG_PREFIX) if name.startswith(p)), "")
-            if declared is not None and prefix and name[len(prefix):] != declared:
-                report_violation(
-                    f"{CLAUSES} {label} ('{name}') is named for '{name[len(prefix):]}' but its {META_CONTROLLER} "
-                    f"metadata says '{declared}': one container serves one controller; fix the name or the metadata",
-                    container.urn,
-                )
-
+    # (agreement of the account it depends on, controller, data class), from outputs: the
+    # metadata is a response property that keeps the program's value in preview.
+    containers: set[tuple[str | None, str | None, str | None]] = set()
+    for container in args.resources:
+        if container.resource_type != BLOB_CONTAINER:
+            continue
+        with undecided.about(label_of(container)):
+            account = account_of(container, by_urn)
+            meta_agreement = get_str(container.props, "metadata", META_AGREEMENT)
+            agreement = account.agreement if account is not None else None
+            if account is not None and meta_agreement != agreement:
+                continue  # a mislabelled container serves nobody here (governance-container-labels says why)
+            containers.add((agreement, get_str(container.props, "metadata", META_CONTROLLER),
+                            get_str(container.props, "metadata", META_DATA_CLASS)))
     for controller, entry in sorted(controllers(register).items()):
         with undecided.about(f"controller '{controller}'"):
             agreement = get_str(entry, "agreement")
@@ -66,13 +67,13 @@ def validate(args, report_violation) -> None:
                 continue
             missing = []
             container = f"{DATA_PREFIX[agreement]}{controller}"
-            if (agreement, container) not in containers:
-                missing.append(f"container '{container}' in a {agreement} account")
+            if (agreement, controller, DATA_CLASS_OF[agreement]) not in containers:
+                missing.append(f"container '{container}' in a {agreement} account (one that depends on it, with matching metadata)")
             missing += [f"group '<prefix>-{controller}-{s}'" for s in CONTROLLER_GROUPS[agreement]
                         if f"{controller}-{s}" not in groups]
             if missing and not undecided.notes:
                 report_violation(
-                    f"{CLAUSES} {agreement} controller '{controller}' has no {' and no '.join(missing)}: every "
+                    f"{agreement} controller '{controller}' has no {' and no '.join(missing)}: every "
                     "controller gets a dedicated storage unit and its own access groups (NorwayStorage and MfaAccess "
                     "derive them from dpa-guard:controllers)"
                 )
@@ -86,7 +87,8 @@ POLICY = stack_policy(
     description="Every controller in the register under an agreement the stack serves has its dedicated container "
     "(rec-<id> for OUS, ecg-<id> for ECG) in an account of that agreement, and its own Entra ID groups: "
     "<prefix>-<id>-uploaders and -readers for OUS (the therapist uploads), <prefix>-<id>-readers for ECG (the "
-    "processor's ingest service writes for every physician); a container's controller metadata matches its name.",
+    "processor's ingest service writes for every physician). Containers are recognised by their metadata and the "
+    "account they depend on (governance-container-labels holds name and metadata together).",
     remediation="List the controller in dpa-guard:controllers and let NorwayStorage and MfaAccess create its "
     "container and groups; never share a container or group between controllers.",
     validate=validate,

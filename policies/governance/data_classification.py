@@ -17,8 +17,6 @@ from policies.stack import (
     single_agreement,
 )
 
-CLAUSES = "[ECG-3, OUS-2]"
-
 
 def _tag_problem(props, agreement: str | None) -> str | None:
     value = get(props, "tags", TAG_DATA_CLASS)
@@ -38,7 +36,7 @@ def validate(args, report_violation) -> None:
     if args.resource_type == STORAGE_ACCOUNT:
         problem = _tag_problem(props, single_agreement(get(props, "tags", TAG_AGREEMENT)))
         if problem:
-            report_violation(f"{CLAUSES} {label} {problem}: tag every data store with the class of data it holds "
+            report_violation(f"{label} {problem}: tag every data store with the class of data it holds "
                              f"({', '.join(f'{a}: {c}' for a, c in DATA_CLASS.items())})")
     elif args.resource_type == RESOURCE_GROUP:
         agreement = data_group_agreement(get_str(props, "resourceGroupName"))
@@ -46,7 +44,7 @@ def validate(args, report_violation) -> None:
             return  # not a data resource group
         problem = _tag_problem(props, agreement or single_agreement(get(props, "tags", TAG_AGREEMENT)))
         if problem:
-            report_violation(f"{CLAUSES} data resource group {label} {problem}: tag it "
+            report_violation(f"data resource group {label} {problem}: tag it "
                              f"{TAG_DATA_CLASS}={DATA_CLASS.get(agreement or '', '<class>')}")
     elif args.resource_type == BLOB_CONTAINER:
         name = get_str(props, "containerName") or ""
@@ -55,14 +53,14 @@ def validate(args, report_violation) -> None:
         known = CONTAINER_CLASSES.get(agreement or "", tuple(c for cs in CONTAINER_CLASSES.values() for c in cs))
         if data_class not in known:
             report_violation(
-                f"{CLAUSES} {label} ('{name}') declares no known data class ({META_DATA_CLASS} metadata is "
+                f"{label} ('{name}') declares no known data class ({META_DATA_CLASS} metadata is "
                 f"{data_class!r}, expected one of {list(known)}): record what the container holds in its metadata"
             )
         if agreement == "ECG" or data_class == "ecg" or name.startswith(ECG_PREFIX):
             flag = get(props, "metadata", META_PSEUDONYMISED)
             if flag not in ("true", "false"):
                 report_violation(
-                    f"[ECG-3] {label} ('{name}') holds ECG patient data but does not say whether the controller "
+                    f"{label} ('{name}') holds ECG patient data but does not say whether the controller "
                     f"registers patients pseudonymised ({META_PSEUDONYMISED} metadata is {flag!r}): set it to "
                     "'true' or 'false' from the controller's pseudonymised setting"
                 )

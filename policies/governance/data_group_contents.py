@@ -1,9 +1,7 @@
 """A data resource group holds the data store and what secures it, nothing else: no databases, VMs or other services."""
 
-from policies.lib import get, get_str, stack_policy
-from policies.stack import RESOURCE_GROUP, TAG_DATA_CLASS, Undecided, data_group_agreement, key, label_of
-
-CLAUSES = "[OUS-3, OUS-2]"
+from policies.lib import describe, get_str, resource_policy
+from policies.stack import RESOURCE_GROUP, data_group_agreement
 
 # What a data resource group may contain: the storage account, its service settings,
 # blob containers and lifecycle rules, and the private endpoint that is its only way in.
@@ -27,44 +25,22 @@ ALLOWED_TYPES = frozenset({
 })
 
 
-def _data_groups(resources, undecided: Undecided) -> dict[str, str]:
-    """Data resource groups (lower-case name -> name): tagged with a data class, or named as one."""
-    groups: dict[str, str] = {}
-    for r in resources:
-        if r.resource_type != RESOURCE_GROUP:
-            continue
-        with undecided.about(label_of(r)):
-            name = get_str(r.props, "resourceGroupName")
-            if name and (get(r.props, "tags", TAG_DATA_CLASS) is not None or data_group_agreement(name)):
-                groups[key(name)] = name
-    return groups
-
-
 def validate(args, report_violation) -> None:
-    undecided = Undecided()
-    groups = _data_groups(args.resources, undecided)
-    for r in args.resources:
-        if r.resource_type == RESOURCE_GROUP or not r.resource_type.startswith(("azure-native:", "azure:")):
-            continue
-        label = label_of(r)
-        with undecided.about(label):
-            group = get_str(r.props, "resourceGroupName")
-            if group is None or r.resource_type in ALLOWED_TYPES:
-                continue
-            if key(group) in groups or data_group_agreement(group):
-                report_violation(
-                    f"{CLAUSES} {label} ({r.resource_type}) is in data resource group '{group}', which must hold the "
-                    "agreement's recordings/patient-data store and nothing else: move it to another resource group",
-                    r.urn,
-                )
-    undecided.finish()
+    kind = args.resource_type
+    if kind == RESOURCE_GROUP or kind in ALLOWED_TYPES or not kind.startswith(("azure-native:", "azure:")):
+        return
+    group = get_str(args.props, "resourceGroupName")
+    if data_group_agreement(group):
+        report_violation(
+            f"{describe(kind, args.name)} ({kind}) is in data resource group '{group}', which must hold the "
+            "agreement's recordings/patient-data store and nothing else: move it to another resource group")
 
 
-POLICY = stack_policy(
+POLICY = resource_policy(
     name="governance-data-group-contents",
     clauses=("OUS-3", "OUS-2"),
     area="governance",
-    description="A data resource group (tagged dpaguard-data-class, or named rg-<prefix>-<agreement>-data) contains "
+    description="A data resource group (named rg-<prefix>-<agreement>-data, modules/naming.py) contains "
     "only the storage account, its blob containers, service settings, lifecycle policy and private endpoint: no "
     "databases, VMs, file shares, tables, queues or other services beside the health data.",
     remediation="Create other resources in the network, audit or a workload resource group, never in a data group.",

@@ -1,19 +1,16 @@
 """An OUS account holds recordings and consented scores of OUS controllers only: no other data."""
 
-from policies.lib import get_str, register_of, stack_policy
+from policies.lib import describe, get_str, register_of, resource_policy
 from policies.stack import (
+    BLOB_CONTAINER,
     META_DATA_CLASS,
     RECORDINGS_PREFIX,
     SCORES_PREFIX,
-    Undecided,
-    collect,
+    agreement_of_args,
     container_name,
     controllers,
-    key,
-    label_of,
 )
 
-CLAUSES = "[OUS-2, OUS-3]"
 OTHER_STORES = {
     "azure-native:storage:FileShare": "file share",
     "azure-native:storage:Table": "table",
@@ -37,37 +34,23 @@ def _problem(container, entries) -> str | None:
 
 
 def validate(args, report_violation) -> None:
-    register = register_of(args)
-    entries = controllers(register)
-    undecided = Undecided()
-    stores = collect(args.resources, register, undecided)
-    ous = {key(a.name): a for a in stores.accounts if a.agreement == "OUS"}
-    for account in ous.values():
-        with undecided.about(account.label):
-            for container in stores.children_of(account, stores.containers, undecided):
-                with undecided.about(label_of(container)):
-                    problem = _problem(container, entries)
-                    if problem:
-                        report_violation(
-                            f"{CLAUSES} {label_of(container)} in OUS account '{account.name}' holds other data than "
-                            f"session recordings and consented scores: {problem}; remove it or store it elsewhere",
-                            container.urn,
-                        )
-    for r in args.resources:
-        if r.resource_type not in OTHER_STORES:
-            continue
-        with undecided.about(label_of(r)):
-            account = ous.get(key(get_str(r.props, "accountName")) or "")
-            if account is not None:
-                report_violation(
-                    f"{CLAUSES} {label_of(r)} adds a {OTHER_STORES[r.resource_type]} to OUS recordings account "
-                    f"'{account.name}', which may hold session recordings only: remove it",
-                    r.urn,
-                )
-    undecided.finish()
+    if args.resource_type != BLOB_CONTAINER and args.resource_type not in OTHER_STORES:
+        return
+    agreement, how = agreement_of_args(args)
+    if agreement != "OUS":
+        return
+    label = describe(args.resource_type, args.name)
+    if args.resource_type in OTHER_STORES:
+        report_violation(f"{label} adds a {OTHER_STORES[args.resource_type]} to an OUS recordings account ({how}), "
+                         "which may hold session recordings only: remove it")
+        return
+    problem = _problem(args, controllers(register_of(args)))
+    if problem:
+        report_violation(f"{label} in an OUS account ({how}) holds other data than session recordings and "
+                         f"consented scores: {problem}; remove it or store it elsewhere")
 
 
-POLICY = stack_policy(
+POLICY = resource_policy(
     name="governance-ous-containers",
     clauses=("OUS-2", "OUS-3"),
     area="governance",

@@ -1,34 +1,24 @@
 """Numeric scores are kept only for controllers whose therapist gave special consent."""
 
-from policies.lib import get, get_str, register_of, stack_policy
-from policies.stack import BLOB_CONTAINER, META_DATA_CLASS, SCORES_PREFIX, Undecided, controller_of_container, controllers, label_of
-
-CLAUSE = "[OUS-4.2]"
+from policies.lib import describe, get, get_str, register_of, resource_policy
+from policies.stack import BLOB_CONTAINER, META_DATA_CLASS, SCORES_PREFIX, controller_of_container, controllers
 
 
 def validate(args, report_violation) -> None:
-    entries = controllers(register_of(args))
-    undecided = Undecided()
-    for r in args.resources:
-        if r.resource_type != BLOB_CONTAINER:
-            continue
-        label = label_of(r)
-        with undecided.about(label):
-            name = get_str(r.props, "containerName") or ""
-            if not name.startswith(SCORES_PREFIX) and get_str(r.props, "metadata", META_DATA_CLASS) != "scores":
-                continue
-            controller = controller_of_container(r)
-            if get(entries, controller or "", "scoresConsent") is not True:
-                report_violation(
-                    f"{CLAUSE} {label} ('{name}') keeps scores for '{controller or '?'}', whose register entry records "
-                    "no special consent to keep scores (scoresConsent is not true): remove the scores container, or "
-                    "record the therapist's consent as scoresConsent: true in dpa-guard:controllers",
-                    r.urn,
-                )
-    undecided.finish()
+    if args.resource_type != BLOB_CONTAINER:
+        return
+    name = get_str(args.props, "containerName") or ""
+    if not name.startswith(SCORES_PREFIX) and get_str(args.props, "metadata", META_DATA_CLASS) != "scores":
+        return
+    controller = controller_of_container(args)
+    if get(controllers(register_of(args)), controller or "", "scoresConsent") is not True:
+        report_violation(
+            f"{describe(args.resource_type, args.name)} ('{name}') keeps scores for '{controller or '?'}', whose "
+            "register entry records no special consent to keep scores (scoresConsent is not true): remove the scores "
+            "container, or record the therapist's consent as scoresConsent: true in dpa-guard:controllers")
 
 
-POLICY = stack_policy(
+POLICY = resource_policy(
     name="governance-scores-consent",
     clauses=("OUS-4.2",),
     area="governance",

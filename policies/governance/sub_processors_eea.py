@@ -1,14 +1,10 @@
 """Sub-processors are on record and all inside the EEA."""
 
+from policies import facts
 from policies.lib import get_list, get_str, register_of, stack_policy
 from policies.stack import register_agreements
 
-CLAUSES = "[ECG-10, ECG-9]"
-
-# EU member states, Iceland, Liechtenstein and Norway (ISO 3166-1 alpha-2).
-EEA_COUNTRIES = frozenset(
-    "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE IS LI NO".split()
-)
+EEA_COUNTRIES = facts.EEA_COUNTRIES
 
 
 def validate(args, report_violation) -> None:
@@ -16,7 +12,7 @@ def validate(args, report_violation) -> None:
     processors = get_list(register, "subProcessors")
     if "ECG" in register_agreements(register) and not processors:
         report_violation(
-            f"{CLAUSES} the stack serves ECG but the register lists no sub-processors, so the controller can't be "
+            "the stack serves ECG but the register lists no sub-processors, so the controller can't be "
             "told who processes the data (at least the Azure host): list them in dpa-guard:subProcessors"
         )
     for i, entry in enumerate(processors):
@@ -24,7 +20,7 @@ def validate(args, report_violation) -> None:
         country = (get_str(entry, "country") or "").strip().upper()
         if country not in EEA_COUNTRIES:
             report_violation(
-                f"{CLAUSES} sub-processor '{name}' is in {country or 'an unrecorded country'}, outside the EEA: "
+                f"sub-processor '{name}' is in {country or 'an unrecorded country'}, outside the EEA: "
                 "personal data may not go there; choose a sub-processor inside the EEA or record its EEA country"
             )
 

@@ -20,7 +20,6 @@ from policies.conditional_access import (
 )
 from policies.lib import get_map, get_strs, stack_policy
 
-CLAUSES = "[OUS-6.1.d, OUS-6.1.c, ECG-7]"
 LEGACY = ("exchangeActiveSync", "other")
 
 
@@ -67,13 +66,13 @@ def validate(args, report_violation) -> None:
     targeting = [(p, r) for p, r in reasons if legacy_reason(p) is None]
     for policy, why in targeting:
         report_violation(
-            f"{CLAUSES} {display(policy)} targets legacy authentication but {why}: block exchangeActiveSync and "
+            f"{display(policy)} targets legacy authentication but {why}: block exchangeActiveSync and "
             "other clients on all applications for all users, state enabled",
             policy.urn,
         )
     if not targeting:
         report_violation(
-            f"{CLAUSES} no enabled conditional access policy blocks legacy authentication, which cannot do MFA: "
+            "no enabled conditional access policy blocks legacy authentication, which cannot do MFA: "
             "add one with clientAppTypes [exchangeActiveSync, other], includedApplications [All], "
             "includedUsers [All] and builtInControls [block] (modules/access.py 'block-legacy-auth')"
         )

@@ -14,8 +14,6 @@ from collections.abc import Mapping, Sequence
 from policies.conditional_access import CONDITIONAL_ACCESS_POLICY, display
 from policies.lib import get, get_map, get_strs, register_of, resource_policy
 
-CLAUSES = "[OUS-6.1.d, OUS-6.1.c, OUS-6.1.a, ECG-7]"
-
 
 def validate(args, report_violation) -> None:
     if args.resource_type != CONDITIONAL_ACCESS_POLICY:
@@ -24,10 +22,10 @@ def validate(args, report_violation) -> None:
     users = get_map(args.props, "conditions", "users")
     roles = get_strs(users, "excludedRoles")
     if roles:
-        report_violation(f"{CLAUSES} {label} excludes directory roles {roles} from its controls: remove excludedRoles")
+        report_violation(f"{label} excludes directory roles {roles} from its controls: remove excludedRoles")
     guests = get(users, "excludedGuestsOrExternalUsers")
     if (len(guests) > 0) if isinstance(guests, (Sequence, Mapping)) else guests not in (None, "", False):
-        report_violation(f"{CLAUSES} {label} excludes guests or external users from its controls: remove "
+        report_violation(f"{label} excludes guests or external users from its controls: remove "
                          "excludedGuestsOrExternalUsers")
     listed = [("excludedUsers", u) for u in get_strs(users, "excludedUsers")]
     listed += [("excludedGroups", g) for g in get_strs(users, "excludedGroups")]
@@ -37,7 +35,7 @@ def validate(args, report_violation) -> None:
     others = [f"{prop} {value}" for prop, value in listed if value.lower() not in allowed]
     if others:
         report_violation(
-            f"{CLAUSES} {label} excludes {', '.join(others)}, which are not break-glass accounts of the register: "
+            f"{label} excludes {', '.join(others)}, which are not break-glass accounts of the register: "
             "exclude only access.breakGlass"
         )
 

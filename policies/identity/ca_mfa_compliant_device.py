@@ -20,7 +20,6 @@ from __future__ import annotations
 from policies.conditional_access import grant_has_mfa, require_on_protected_apps
 from policies.lib import get, get_map, get_str, get_strs, lower, stack_policy
 
-CLAUSES = "[OUS-6.1.d, OUS-6.1.c, OUS-6.1.a, ECG-7]"
 DEVICE_CONTROLS = {"compliantdevice", "domainjoineddevice"}
 
 
@@ -41,7 +40,7 @@ def grant_reason(policy) -> str | None:
 
 def validate(args, report_violation) -> None:
     require_on_protected_apps(
-        args, report_violation, clause=CLAUSES, specific=grant_reason,
+        args, report_violation, specific=grant_reason,
         requirement="requires MFA and a compliant device",
         fix="sign-ins to it need MFA and a compliant device from every location (includedLocations [All], no "
         "excludedLocations, builtInControls [mfa, compliantDevice], operator AND, state enabled), as "

@@ -17,7 +17,7 @@ def validate(args, report_violation) -> None:
         return
     if not is_enabled(args):
         report_violation(
-            f"[OUS-6.1.d, OUS-6.1.c] {display(args)} has state {get(args.props, 'state')!r}, so it enforces "
+            f"{display(args)} has state {get(args.props, 'state')!r}, so it enforces "
             "nothing: set state: enabled"
         )
 

@@ -34,7 +34,7 @@ def frequency_reason(policy) -> str | None:
 
 def validate(args, report_violation) -> None:
     require_on_protected_apps(
-        args, report_violation, clause="[OUS-6.1.c]", specific=frequency_reason,
+        args, report_violation, specific=frequency_reason,
         requirement="limits the sign-in frequency",
         fix=f"set sessionControls signInFrequency (at most {MAX_HOURS} hours) on an enabled policy for all users "
         "and locations, as modules/access.py does",

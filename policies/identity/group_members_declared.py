@@ -14,7 +14,6 @@ from policies.lib import describe, get, get_strs, register_of, resource_policy
 
 GROUP = "azuread:index/group:Group"
 GROUP_MEMBER = "azuread:index/groupMember:GroupMember"
-CLAUSES = "[OUS-7, OUS-6.2, ECG-7]"
 
 
 def validate(args, report_violation) -> None:
@@ -22,7 +21,7 @@ def validate(args, report_violation) -> None:
         return
     label = describe(args.resource_type, args.name)
     if args.resource_type == GROUP and get(args.props, "dynamicMembership", "enabled") is True:
-        report_violation(f"{CLAUSES} {label} has dynamic membership, so a rule rather than the register of signed "
+        report_violation(f"{label} has dynamic membership, so a rule rather than the register of signed "
                          "confidentiality declarations decides who gets access: use assigned membership")
     if args.resource_type == GROUP_MEMBER:
         members = [get(args.props, "memberObjectId")]
@@ -32,7 +31,7 @@ def validate(args, report_violation) -> None:
         owners = get_strs(args.props, "owners")
     if not any(isinstance(m, str) for m in members) and not owners:
         if args.resource_type == GROUP_MEMBER:
-            report_violation(f"{CLAUSES} {label} has no memberObjectId: name a declared principal")
+            report_violation(f"{label} has no memberObjectId: name a declared principal")
         return
     register = register_of(args)
     declared = {p.lower() for p in get_strs(register, "declaredPrincipals")}
@@ -40,14 +39,14 @@ def validate(args, report_violation) -> None:
     undeclared = [m for m in members if isinstance(m, str) and m.lower() not in declared]
     if undeclared:
         report_violation(
-            f"{CLAUSES} {label} adds {undeclared} to an access group, but the register records no signed "
+            f"{label} adds {undeclared} to an access group, but the register records no signed "
             "confidentiality declaration for them: record the declaration in staff[].confidentialityDeclaration "
             "before granting access, or remove the member"
         )
     strangers = [o for o in owners if o.lower() not in declared | break_glass]
     if strangers:
         report_violation(
-            f"{CLAUSES} {label} has owners {strangers} without a recorded confidentiality declaration, who could "
+            f"{label} has owners {strangers} without a recorded confidentiality declaration, who could "
             "add members outside the stack: remove them as owners"
         )
 

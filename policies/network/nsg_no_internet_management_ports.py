@@ -18,7 +18,8 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from policies.lib import describe, get, get_list, get_str, get_strs, lower, resource_policy
+from policies.facts import PRIVATE_RANGES
+from policies.lib import describe, get, get_list, get_str, lower, resource_policy
 
 NSG = "azure-native:network:NetworkSecurityGroup"
 SECURITY_RULE = "azure-native:network:SecurityRule"
@@ -26,7 +27,7 @@ SECURITY_RULE = "azure-native:network:SecurityRule"
 MANAGEMENT_PORTS = {22: "SSH", 3389: "RDP", 5985: "WinRM", 5986: "WinRM over HTTPS"}
 INTERNAL_TAGS = {"virtualnetwork", "azureloadbalancer"}
 ANY_SOURCE = {"*", "any", "internet", "0.0.0.0/0", "::/0"}
-PRIVATE = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"))
+PRIVATE = tuple(ipaddress.ip_network(n) for n in PRIVATE_RANGES)
 # Protocols without ports: a rule for them opens no management port.
 PORTLESS = {"icmp", "esp", "ah"}
 _RANGE = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$")
@@ -108,7 +109,7 @@ def validate(args, report_violation) -> None:
     for name, rule in rules:
         for opened in findings(rule):
             report_violation(
-                f"[OUS-6.1.b, OUS-6.1.c] {label} rule '{name}' allows inbound {opened}: remote operation goes over "
+                f"{label} rule '{name}' allows inbound {opened}: remote operation goes over "
                 "the VPN only; restrict the source to the VPN client pool or VNet, or remove the rule"
             )
 

@@ -11,6 +11,11 @@ A route table (UDR) with 0.0.0.0/0 towards the gateway is *not* accepted as an e
 route tables steer traffic that leaves Azure subnets and are never pushed to point-to-site
 clients, so the client would still reach the internet directly. `dpaguard deploy` checks the
 operator's own routing table at run time (dpaguard/deploy/routes.py).
+
+A Virtual WAN secured hub (modules/egress.py) has no custom routes: the hub advertises
+0.0.0.0/0 to clients of a connection configuration with internet security on, and routing
+intent sends that traffic to the hub firewall. The same clause is held there by
+network-hub-forced-tunnel (and CKV_DPA_25), so this policy looks at VNet gateways only.
 """
 
 from __future__ import annotations
@@ -60,7 +65,7 @@ def validate(args, report_violation) -> None:
         shown = ", ".join(str(g) for g in gaps[:4]) + (" ..." if len(gaps) > 4 else "")
         what = f"custom routes {prefixes}" if get(args.props, "customRoutes") is not None else "no custom routes"
         report_violation(
-            f"[OUS-6.1.c] {label} pushes {what} to VPN clients, so traffic to {shown} bypasses the tunnel "
+            f"{label} pushes {what} to VPN clients, so traffic to {shown} bypasses the tunnel "
             f"(split tunnelling): set customRoutes.addressPrefixes to {FORCED_ROUTES}"
         )
 

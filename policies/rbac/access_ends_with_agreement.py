@@ -19,9 +19,26 @@ from __future__ import annotations
 
 import datetime as dt
 
-from policies.authz import ASSIGNMENT_TYPES, container_of_scope, custom_roles, normal_scope, parse_time_limit, \
-    role_guid, uncovered_actions
-from policies.lib import get, get_map, get_str, lower, parse_date, register_of, stack_policy
+from policies.authz import (
+    ASSIGNMENT_TYPES,
+    container_of_scope,
+    custom_roles,
+    normal_scope,
+    parse_time_limit,
+    role_guid,
+    uncovered_actions,
+)
+from policies.lib import (
+    get,
+    get_map,
+    get_or_absent,
+    get_str,
+    get_str_or_absent,
+    lower,
+    parse_date,
+    register_of,
+    stack_policy,
+)
 from policies.stack import ECG_PREFIX, RECORDINGS_PREFIX, SCORES_PREFIX, Undecided, label_of
 
 PREFIXES = (RECORDINGS_PREFIX, SCORES_PREFIX, ECG_PREFIX)
@@ -29,7 +46,7 @@ PREFIXES = (RECORDINGS_PREFIX, SCORES_PREFIX, ECG_PREFIX)
 
 def today() -> dt.date:
     """The current UTC date (a function, so tests can fix it)."""
-    return dt.datetime.now(dt.timezone.utc).date()
+    return dt.datetime.now(dt.UTC).date()
 
 
 def controller_of(container: str | None, controllers) -> str | None:
@@ -40,7 +57,7 @@ def controller_of(container: str | None, controllers) -> str | None:
 
 
 def _check(r, controllers, roles, roles_complete: bool, report_violation) -> None:
-    container = container_of_scope(normal_scope(get_str(r.props, "scope")))
+    container = container_of_scope(normal_scope(get_str_or_absent(r.props, "scope")))
     controller_id = controller_of(container, controllers)
     if controller_id is None:
         return
@@ -48,33 +65,34 @@ def _check(r, controllers, roles, roles_complete: bool, report_violation) -> Non
     ends = parse_date(get_str(controller, "accessEnds"))
     if ends is None:
         return
-    clause = "[OUS-8, OUS-6.2]" if get_str(controller, "agreement") == "OUS" else "[ECG-7]"
     label = label_of(r)
     if ends <= today():
         report_violation(
-            f"{clause} {label} grants access to container '{container}' of controller '{controller_id}', whose "
+            f"{label} grants access to container '{container}' of controller '{controller_id}', whose "
             f"agreement ended on {ends}: remove the assignment (and run the offboarding runbook)", r.urn)
         return
-    condition = get_str(r.props, "condition")
+    # Outputs: an optional property the program did not set is unknown in preview and reads as
+    # absent here, which only makes the verdict stricter.
+    condition = get_str_or_absent(r.props, "condition")
     fix = (f"add condition \"((!(ActionMatches{{'<each data action>'}}) AND ...) OR (@Environment[UtcNow] "
            f"DateTimeLessThan '{ends.isoformat()}T00:00:00.0Z'))\" with conditionVersion 2.0")
     if not condition:
-        report_violation(f"{clause} {label} on container '{container}' never expires, but the agreement of "
+        report_violation(f"{label} on container '{container}' never expires, but the agreement of "
                          f"'{controller_id}' ends on {ends}: {fix}", r.urn)
         return
     limit = parse_time_limit(condition)
     if limit is None:
-        report_violation(f"{clause} {label} has a condition that is not a recognised time limit ({condition!r}), so "
+        report_violation(f"{label} has a condition that is not a recognised time limit ({condition!r}), so "
                          f"it can't be shown to end access on {ends}: {fix}", r.urn)
         return
     until = parse_date(limit.until)
     if until is None or until > ends:
-        report_violation(f"{clause} {label} allows access until {limit.until!r}, after the agreement of "
+        report_violation(f"{label} allows access until {limit.until!r}, after the agreement of "
                          f"'{controller_id}' ends on {ends}: set the DateTimeLessThan date to {ends.isoformat()} "
                          "or earlier", r.urn)
-    version = get(r.props, "conditionVersion")
+    version = get_or_absent(r.props, "conditionVersion")
     if version is not None and lower(version) != "2.0":
-        report_violation(f"{clause} {label} has conditionVersion {version!r}; Azure evaluates @Environment "
+        report_violation(f"{label} has conditionVersion {version!r}; Azure evaluates @Environment "
                          "conditions only in version 2.0: set conditionVersion: '2.0'", r.urn)
     if limit.guarded is None:
         return
@@ -82,14 +100,14 @@ def _check(r, controllers, roles, roles_complete: bool, report_violation) -> Non
     if role is None:
         if not roles_complete:
             return  # an unreadable role definition of the stack may be this role: the note says so
-        report_violation(f"{clause} {label} limits only some actions in time, and its role "
+        report_violation(f"{label} limits only some actions in time, and its role "
                          f"{get(r.props, 'roleDefinitionId')!r} is not defined in this stack, so the limit can't be "
                          "shown to cover its data actions: use the stack's custom role, or the time clause alone",
                          r.urn)
         return
     open_ended = uncovered_actions(limit, role.data_actions)
     if open_ended:
-        report_violation(f"{clause} {label} leaves data actions {open_ended} of role '{role.name}' outside its time "
+        report_violation(f"{label} leaves data actions {open_ended} of role '{role.name}' outside its time "
                          f"limit, so they never expire: add them to the ActionMatches guard", r.urn)
 
 

@@ -21,12 +21,20 @@ controller, reachable by that controller's group alone; OUS-3: the agreement's d
 
 from __future__ import annotations
 
-from policies.authz import ASSIGNMENT_TYPES, custom_roles, is_data_role, is_write_only, normal_scope, \
-    principal_groups, role_guid, scope_level
-from policies.lib import get, get_map, get_str, register_of, stack_policy
+from policies.authz import (
+    ASSIGNMENT_TYPES,
+    PIM_ELIGIBILITY,
+    custom_roles,
+    is_data_role,
+    is_write_only,
+    normal_scope,
+    principal_groups,
+    role_guid,
+    scope_level,
+)
+from policies.lib import get, get_map, get_str, get_str_or_absent, register_of, stack_policy
 from policies.stack import Undecided, label_of
 
-CLAUSES = "[OUS-6.2, ECG-7, ECG-6, OUS-3]"
 TOO_BROAD = ("root", "management group", "subscription")
 
 
@@ -47,6 +55,16 @@ def account_grant_refusal(r, role, args) -> str | None:
     return None
 
 
+def _deployer_eligibility(r, roles) -> bool:
+    """The one grant allowed at the subscription: PIM eligibility (time-bound, activated on
+    demand; rbac-operator-elevation-time-bound) for the stack's deployer role, which has no data
+    actions. Deploying assigns the subscription's allowed-locations policy, so it needs that scope."""
+    if r.resource_type != PIM_ELIGIBILITY:
+        return False
+    role = roles.get(role_guid(get_str(r.props, "roleDefinitionId")) or "")
+    return role is not None and role.kind == "deployer" and not role.data_actions
+
+
 def validate(args, report_violation) -> None:
     undecided = Undecided()
     roles = custom_roles(args.resources, undecided)
@@ -55,22 +73,24 @@ def validate(args, report_violation) -> None:
             continue
         label = label_of(r)
         with undecided.about(label):
-            scope = normal_scope(get_str(r.props, "scope"))
+            scope = normal_scope(get_str_or_absent(r.props, "scope"))  # unknown (unset): no scope
             level = scope_level(scope)
             role_id = get(r.props, "roleDefinitionId")
-            if level in TOO_BROAD:
+            if level == "subscription" and _deployer_eligibility(r, roles):
+                pass
+            elif level in TOO_BROAD:
                 report_violation(
-                    f"{CLAUSES} {label} grants {role_id!r} at {level} scope {scope!r}: grant it at the data resource "
+                    f"{label} grants {role_id!r} at {level} scope {scope!r}: grant it at the data resource "
                     "group (operators, through PIM) or at the controller's container (data roles)", r.urn)
             elif level == "unknown":
-                report_violation(f"{CLAUSES} {label} has no readable scope: set scope to an ARM id", r.urn)
+                report_violation(f"{label} has no readable scope: set scope to an ARM id", r.urn)
             elif is_data_role(role_guid(role_id), roles) and level != "container":
                 guid = role_guid(role_id)
                 refusal = (account_grant_refusal(r, roles.get(guid or ""), args) if level == "storage account"
                            else "only a write-only role of a stack-wide group may be granted at an account")
                 if refusal:
                     report_violation(
-                        f"{CLAUSES} {label} grants data role {role_id!r} at {level} scope {scope!r}, reaching every "
+                        f"{label} grants data role {role_id!r} at {level} scope {scope!r}, reaching every "
                         f"container below it ({refusal}): assign it at the controller's own container "
                         "(.../blobServices/default/containers/<name>)", r.urn)
     undecided.finish()
@@ -80,7 +100,8 @@ POLICY = stack_policy(
     name="rbac-assignment-scope",
     clauses=("OUS-6.2", "ECG-7", "ECG-6", "OUS-3"),
     area="rbac",
-    description="No role assignment or PIM eligibility at root, management-group or subscription scope; roles "
+    description="No role assignment or PIM eligibility at root, management-group or subscription scope (except PIM "
+    "eligibility for the stack's deployer role, which has no data actions, at the subscription); roles "
     "with data actions only at a single blob container, except a write-only role of a stack-wide (ingest) group "
     "at a storage account.",
     remediation="Assign data roles per controller at its container ARM id (modules/naming.container_id) and the "

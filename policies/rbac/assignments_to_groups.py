@@ -18,8 +18,6 @@ from pulumi_policy.proxy import UnknownValueError
 from policies.authz import PIM_ELIGIBILITY, ROLE_ASSIGNMENT
 from policies.lib import describe, get, get_str, get_strs, lower, register_of, resource_policy
 
-CLAUSES = "[OUS-6.2, OUS-6.1.a, OUS-7, ECG-7]"
-
 
 def validate(args, report_violation) -> None:
     if args.resource_type not in (ROLE_ASSIGNMENT, PIM_ELIGIBILITY):
@@ -27,7 +25,7 @@ def validate(args, report_violation) -> None:
     label = describe(args.resource_type, args.name)
     if args.resource_type == ROLE_ASSIGNMENT and lower(get(args.props, "principalType")) != "group":
         report_violation(
-            f"{CLAUSES} {label} grants its role to principalType {get(args.props, 'principalType')!r}, not a group: "
+            f"{label} grants its role to principalType {get(args.props, 'principalType')!r}, not a group: "
             "assign the role to the controller's or operators' group (principalType: Group) and add the principal "
             "to that group"
         )
@@ -44,7 +42,7 @@ def validate(args, report_violation) -> None:
     people = {p.lower() for p in get_strs(register, "declaredPrincipals") + get_strs(register, "breakGlass")}
     if principal in people:
         report_violation(
-            f"{CLAUSES} {label} grants its role directly to {principal}, a person in the register: assign it to "
+            f"{label} grants its role directly to {principal}, a person in the register: assign it to "
             "their group instead"
         )
 

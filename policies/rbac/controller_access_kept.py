@@ -16,28 +16,39 @@ from __future__ import annotations
 
 import datetime as dt
 
-from policies.authz import DENY_ASSIGNMENT, ROLE_ASSIGNMENT, container_of_scope, custom_roles, is_write_action, \
-    normal_scope, parse_time_limit, principal_groups, role_guid
-from policies.lib import get_map, get_str, lower, parse_date, register_of, stack_policy
+from policies.authz import (
+    DENY_ASSIGNMENT,
+    ROLE_ASSIGNMENT,
+    container_of_scope,
+    custom_roles,
+    is_write_action,
+    normal_scope,
+    parse_time_limit,
+    principal_groups,
+    role_guid,
+)
+from policies.lib import get_map, get_str, get_str_or_absent, lower, parse_date, register_of, stack_policy
 from policies.stack import RECORDINGS_PREFIX, Undecided, label_of
 
 
 def today() -> dt.date:
     """The current UTC date (a function, so tests can fix it)."""
-    return dt.datetime.now(dt.timezone.utc).date()
+    return dt.datetime.now(dt.UTC).date()
 
 
 def keeps_access(r, controller_id: str, ends: dt.date | None, roles) -> str | None:
     """Why assignment `r` is not the controller's own access to its recordings container, or None."""
-    container = container_of_scope(normal_scope(get_str(r.props, "scope")))
+    # Outputs: an optional property the program did not set is unknown in preview and reads as
+    # absent here, which only makes the verdict stricter.
+    container = container_of_scope(normal_scope(get_str_or_absent(r.props, "scope")))
     if (container or "").lower() != f"{RECORDINGS_PREFIX}{controller_id}":
         return "elsewhere"
-    if lower(get_str(r.props, "principalType")) != "group":
+    if lower(get_str_or_absent(r.props, "principalType")) != "group":
         return "not granted to a group"
     role = roles.get(role_guid(get_str(r.props, "roleDefinitionId")) or "")
     if role is None or not any(is_write_action(a) for a in role.data_actions):
         return "not a role of the stack that writes data"
-    condition = get_str(r.props, "condition")
+    condition = get_str_or_absent(r.props, "condition")
     if condition and ends is not None:
         limit = parse_time_limit(condition)
         until = parse_date(limit.until) if limit else None
@@ -54,7 +65,7 @@ def validate(args, report_violation) -> None:
     for r in args.resources:
         if r.resource_type == DENY_ASSIGNMENT:
             report_violation(
-                f"[OUS-11, ECG-6] {label_of(r)} denies access in the stack, which can block a controller's access "
+                f"{label_of(r)} denies access in the stack, which can block a controller's access "
                 "to what it submitted: remove the deny assignment", r.urn)
     register = register_of(args)
     roles = custom_roles(args.resources, undecided)
@@ -80,7 +91,7 @@ def validate(args, report_violation) -> None:
             if not kept and not undecided.notes:
                 detail = f" ({'; '.join(reasons)})" if reasons else ""
                 report_violation(
-                    f"[OUS-11] controller '{controller_id}' has no running access to its own container "
+                    f"controller '{controller_id}' has no running access to its own container "
                     f"'{RECORDINGS_PREFIX}{controller_id}'{detail}: keep the uploader role assigned to its uploaders "
                     f"group there until {ends or 'the agreement ends'} (modules/roles.py)")
     undecided.finish()

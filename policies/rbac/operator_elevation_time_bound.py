@@ -14,10 +14,9 @@ import datetime as dt
 import re
 
 from policies.authz import PIM_ELIGIBILITY, ROLE_ASSIGNMENT, custom_roles, role_guid
-from policies.lib import get, get_map, get_str, lower, parse_date, stack_policy
+from policies.lib import get_or_absent, get_str, get_str_or_absent, lower, parse_date, stack_policy
 from policies.stack import Undecided, label_of
 
-CLAUSES = "[OUS-6.2, ECG-7]"
 MAX_DAYS = 365
 _DURATION = re.compile(
     r"^P(?:(?P<y>\d+(?:\.\d+)?)Y)?(?:(?P<mo>\d+(?:\.\d+)?)M)?(?:(?P<w>\d+(?:\.\d+)?)W)?(?:(?P<d>\d+(?:\.\d+)?)D)?"
@@ -30,7 +29,7 @@ _DAYS = {"y": 365, "mo": 31, "w": 7, "d": 1, "h": 1 / 24, "mi": 1 / 1440, "s": 1
 
 def today() -> dt.date:
     """The current UTC date (a function, so tests can fix it)."""
-    return dt.datetime.now(dt.timezone.utc).date()
+    return dt.datetime.now(dt.UTC).date()
 
 
 def duration_days(value: str | None) -> float | None:
@@ -41,10 +40,12 @@ def duration_days(value: str | None) -> float | None:
 
 
 def expiration_reason(props) -> str | None:
-    expiration = get_map(props, "scheduleInfo", "expiration")
-    kind = lower(get(expiration, "type"))
+    # Outputs: an optional property the program did not set is unknown in preview and reads as
+    # absent here, which only makes the verdict stricter.
+    expiration = get_or_absent(props, "scheduleInfo", "expiration") or {}
+    kind = lower(get_or_absent(expiration, "type"))
     if kind == "afterduration":
-        duration = get_str(expiration, "duration")
+        duration = get_str_or_absent(expiration, "duration")
         days = duration_days(duration)
         if days is None:
             return f"has an unreadable expiration duration {duration!r}"
@@ -52,14 +53,14 @@ def expiration_reason(props) -> str | None:
             return f"lasts {duration} (over {MAX_DAYS} days)"
         return None
     if kind == "afterdatetime":
-        end = parse_date(get_str(expiration, "endDateTime"))
-        start = parse_date(get_str(props, "scheduleInfo", "startDateTime")) or today()
+        end = parse_date(get_str_or_absent(expiration, "endDateTime"))
+        start = parse_date(get_str_or_absent(props, "scheduleInfo", "startDateTime")) or today()
         if end is None:
-            return f"has an unreadable endDateTime {get(expiration, 'endDateTime')!r}"
+            return f"has an unreadable endDateTime {get_or_absent(expiration, 'endDateTime')!r}"
         if (end - start).days > MAX_DAYS:
             return f"lasts from {start} to {end} (over {MAX_DAYS} days)"
         return None
-    return f"never expires (expiration type {get(expiration, 'type')!r})"
+    return f"never expires (expiration type {get_or_absent(expiration, 'type')!r})"
 
 
 def validate(args, report_violation) -> None:
@@ -73,14 +74,14 @@ def validate(args, report_violation) -> None:
                 reason = expiration_reason(r.props)
                 if reason:
                     report_violation(
-                        f"{CLAUSES} {label} {reason}: set scheduleInfo.expiration type AfterDuration with a "
+                        f"{label} {reason}: set scheduleInfo.expiration type AfterDuration with a "
                         f"duration of at most P{MAX_DAYS}D (access.operatorEligibilityDays)", r.urn)
         elif r.resource_type == ROLE_ASSIGNMENT:
             with undecided.about(label):
                 guid = role_guid(get_str(r.props, "roleDefinitionId"))
                 if guid in management:
                     report_violation(
-                        f"{CLAUSES} {label} gives standing access to management role '{roles[guid].name}': make the "
+                        f"{label} gives standing access to management role '{roles[guid].name}': make the "
                         "operators eligible through PIM (PimRoleEligibilitySchedule with an expiration) instead", r.urn)
     undecided.finish()
 

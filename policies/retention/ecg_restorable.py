@@ -1,18 +1,20 @@
 """ECG patient data can be restored after an incident: blob versioning and blob and container soft delete."""
 
-from policies.lib import get, get_number, register_of, stack_policy
-from policies.stack import Undecided, collect, label_of
-
-CLAUSE = "[ECG-7S]"
+from policies.lib import get_or_absent, register_of, stack_policy
+from policies.stack import BLOB_SERVICE, ChildIndex, Undecided, accounts, by_urn_of, label_of
 
 
 def problems_of(props) -> list[str]:
     problems = []
-    if get(props, "isVersioningEnabled") is not True:
+    # Outputs: what the program did not set is unknown in preview and reads as absent (not on).
+    if get_or_absent(props, "isVersioningEnabled") is not True:
         problems.append("isVersioningEnabled is not true")
     for name, what in (("deleteRetentionPolicy", "blob"), ("containerDeleteRetentionPolicy", "container")):
-        kept = get_number(props, name, "days")
-        if get(props, name, "enabled") is not True or kept is None or kept < 1:
+        # `days` is read only when enabled: the program sets it then, so it is known in preview.
+        enabled = get_or_absent(props, name, "enabled") is True
+        kept = get_or_absent(props, name, "days") if enabled else None
+        kept = kept if isinstance(kept, (int, float)) and not isinstance(kept, bool) else None
+        if not enabled or kept is None or kept < 1:
             problems.append(f"{what} soft delete is off ({name} not enabled with days >= 1)")
     return problems
 
@@ -20,17 +22,19 @@ def problems_of(props) -> list[str]:
 def validate(args, report_violation) -> None:
     register = register_of(args)
     undecided = Undecided()
-    stores = collect(args.resources, register, undecided)
-    for account in stores.accounts:
+    found = accounts(args.resources, register)
+    by_urn = by_urn_of(found)
+    index = ChildIndex(args.resources, by_urn, undecided, (BLOB_SERVICE,))
+    for account in found:
         if account.agreement != "ECG":
             continue
         with undecided.about(account.label):
-            services = stores.children_of(account, stores.blob_services, undecided)
+            services = index.of(account, BLOB_SERVICE)
             if not services:
                 report_violation(
-                    f"{CLAUSE} {account.label} holds ECG patient data ({account.how}) but has no blob service "
-                    "properties, so Azure's defaults apply: no versioning, no soft delete; add BlobServiceProperties "
-                    "with versioning and blob and container soft delete",
+                    f"{account.label} holds ECG patient data ({account.how}) but no blob service properties depend "
+                    "on it, so Azure's defaults apply: no versioning, no soft delete; add BlobServiceProperties with "
+                    "versioning and blob and container soft delete (depending on the account)",
                     account.resource.urn,
                 )
             for service in services:
@@ -38,9 +42,9 @@ def validate(args, report_violation) -> None:
                     problems = problems_of(service.props)
                     if problems:
                         report_violation(
-                            f"{CLAUSE} {label_of(service)} of ECG account '{account.name}' can't restore deleted or "
-                            f"overwritten patient data ({'; '.join(problems)}): set isVersioningEnabled: true and "
-                            "enable deleteRetentionPolicy and containerDeleteRetentionPolicy with days (config "
+                            f"{label_of(service)} of ECG {account.label} can't restore deleted or overwritten "
+                            f"patient data ({'; '.join(problems)}): set isVersioningEnabled: true and enable "
+                            "deleteRetentionPolicy and containerDeleteRetentionPolicy with days (config "
                             "ecg.softDeleteDays, ecg.containerSoftDeleteDays)",
                             service.urn,
                         )

@@ -1,31 +1,29 @@
-"""ECG patient data survives the loss of a datacentre: zone-redundant storage."""
+"""ECG patient data survives the loss of an availability zone (ECG-7S resilience).
 
-from policies.lib import register_of, stack_policy
-from policies.stack import Undecided, collect, is_zone_redundant, sku_name
+A resource policy on the account's inputs (blocks before creation). Which agreement an
+account serves: its own tag, its data resource group's name, or the stack's only agreement
+(policies/stack.agreement_of_inputs); the register is read only for the last.
+"""
 
-CLAUSE = "[ECG-7S]"
+from policies.lib import describe, resource_policy
+from policies.stack import STORAGE_ACCOUNT, agreement_of_args, is_zone_redundant, sku_name
 
 
 def validate(args, report_violation) -> None:
-    register = register_of(args)
-    undecided = Undecided()
-    stores = collect(args.resources, register, undecided)
-    for account in stores.accounts:
-        if account.agreement != "ECG":
-            continue
-        with undecided.about(account.label):
-            sku = sku_name(account.resource.props)
-            if not is_zone_redundant(sku):
-                report_violation(
-                    f"{CLAUSE} {account.label} holds ECG patient data ({account.how}) on {sku or 'no SKU'}, which does "
-                    "not survive the loss of an availability zone: use Standard_ZRS, Standard_GZRS or Standard_RAGZRS "
-                    "(dpa-guard:ecg.sku; the geo pair of norwayeast is norwaywest)",
-                    account.resource.urn,
-                )
-    undecided.finish()
+    if args.resource_type != STORAGE_ACCOUNT:
+        return
+    agreement, how = agreement_of_args(args)
+    if agreement != "ECG":
+        return
+    sku = sku_name(args.props)
+    if not is_zone_redundant(sku):
+        report_violation(
+            f"{describe(args.resource_type, args.name)} holds ECG patient data ({how}) on {sku or 'no SKU'}, which "
+            "does not survive the loss of an availability zone: use Standard_ZRS, Standard_GZRS or Standard_RAGZRS "
+            "(dpa-guard:ecg.sku; the geo pair of norwayeast is norwaywest)")
 
 
-POLICY = stack_policy(
+POLICY = resource_policy(
     name="retention-ecg-zone-redundant",
     clauses=("ECG-7S",),
     area="retention",

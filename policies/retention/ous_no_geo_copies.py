@@ -1,66 +1,53 @@
-"""OUS recordings exist in one place only: no geo-replica, no object replication, no backup copies."""
+"""OUS recordings exist once: no geo-replicated SKU, no object replication, no backup copy (OUS-5).
+
+A resource policy (blocks before creation). The account's agreement comes from its inputs
+(policies/stack.agreement_of_inputs). Object replication policies and backup instances are
+also outside the pack's closed world (governance-closed-world); this policy says why they
+are refused for OUS data in particular.
+"""
 
 import re
 
-from policies.lib import get_str, register_of, stack_policy
-from policies.stack import Undecided, collect, is_geo_redundant, key, label_of, sku_name
+from policies.lib import describe, get_str, resource_policy
+from policies.stack import STORAGE_ACCOUNT, agreement_of_args, data_group_agreement, is_geo_redundant, sku_name
 
-CLAUSE = "[OUS-5]"
 OBJECT_REPLICATION = "azure-native:storage:ObjectReplicationPolicy"
 BACKUP_INSTANCE = "azure-native:dataprotection:BackupInstance"
+RESOURCE_GROUP_OF_ID = re.compile(r"/resourcegroups/(?P<group>[^/]+)/", re.IGNORECASE)
 
-ACCOUNT_ID = re.compile(r"/providers/microsoft\.storage/storageaccounts/(?P<name>[^/]+)/?$", re.IGNORECASE)
 
-
-def _account_name(reference: str | None) -> str | None:
-    """An account named plainly or by ARM id (object replication accepts both)."""
-    if reference is None:
-        return None
-    match = ACCOUNT_ID.search(reference)
-    return key(match.group("name") if match else reference)
+def _group_of(arm_id: str | None) -> str | None:
+    match = RESOURCE_GROUP_OF_ID.search(arm_id or "")
+    return match.group("group") if match else None
 
 
 def validate(args, report_violation) -> None:
-    register = register_of(args)
-    undecided = Undecided()
-    stores = collect(args.resources, register, undecided)
-    ous = {key(a.name): a for a in stores.accounts if a.agreement == "OUS"}
-    for account in ous.values():
-        with undecided.about(account.label):
-            sku = sku_name(account.resource.props)
-            if is_geo_redundant(sku):
-                report_violation(
-                    f"{CLAUSE} {account.label} holds OUS recordings but is geo-replicated ({sku}): a deleted "
-                    "recording would survive in the secondary region until it syncs, and failover keeps copies; "
-                    "use Standard_ZRS or Standard_LRS (dpa-guard:recordings.sku)",
-                    account.resource.urn,
-                )
-    for r in args.resources:
-        label = label_of(r)
-        with undecided.about(label):
-            if r.resource_type == OBJECT_REPLICATION:
-                # The policy is created on both ends, named by `accountName`; either end being an
-                # OUS account means recordings are copied somewhere else.
-                ends = {_account_name(get_str(r.props, p)) for p in ("accountName", "sourceAccount", "destinationAccount")}
-                hit = sorted(ous[n].name for n in ends if n in ous)
-                if hit:
-                    report_violation(
-                        f"{CLAUSE} {label} replicates blobs of OUS recordings account '{hit[0]}' to another account: "
-                        "remove the object replication policy; recordings must exist once",
-                        r.urn,
-                    )
-            elif r.resource_type == BACKUP_INSTANCE:
-                source = _account_name(get_str(r.props, "properties", "dataSourceInfo", "resourceID"))
-                if source in ous:
-                    report_violation(
-                        f"{CLAUSE} {label} backs up OUS recordings account '{ous[source].name}': backup copies would "
-                        "outlive the deletion on completion; remove the backup instance",
-                        r.urn,
-                    )
-    undecided.finish()
+    kind = args.resource_type
+    label = describe(kind, args.name)
+    if kind == STORAGE_ACCOUNT:
+        agreement, how = agreement_of_args(args)
+        sku = sku_name(args.props)
+        if agreement == "OUS" and is_geo_redundant(sku):
+            report_violation(
+                f"{label} holds OUS recordings ({how}) but is geo-replicated ({sku}): a deleted recording would "
+                "survive in the secondary region until it syncs, and failover keeps copies; use Standard_ZRS or "
+                "Standard_LRS (dpa-guard:recordings.sku)")
+    elif kind == OBJECT_REPLICATION:
+        # Created on both ends, named by `accountName`; either end in the OUS data group (or a
+        # stack serving OUS only) copies recordings elsewhere.
+        agreement, how = agreement_of_args(args)
+        ends = [get_str(args.props, p) for p in ("sourceAccount", "destinationAccount")]
+        if agreement == "OUS" or any(data_group_agreement(_group_of(e)) == "OUS" for e in ends):
+            report_violation(f"{label} replicates blobs of an OUS recordings account to another account: remove the "
+                             "object replication policy; recordings must exist once")
+    elif kind == BACKUP_INSTANCE:
+        source = get_str(args.props, "properties", "dataSourceInfo", "resourceID")
+        if data_group_agreement(_group_of(source)) == "OUS":
+            report_violation(f"{label} backs up an OUS recordings account ({source}): backup copies would outlive "
+                             "the deletion on completion; remove the backup instance")
 
 
-POLICY = stack_policy(
+POLICY = resource_policy(
     name="retention-ous-no-geo-copies",
     clauses=("OUS-5",),
     area="retention",

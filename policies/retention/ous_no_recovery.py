@@ -1,9 +1,7 @@
 """OUS recordings, once deleted, cannot be recovered: no versions, no snapshots, soft delete off or a few days."""
 
-from policies.lib import get, get_number, register_of, stack_policy
-from policies.stack import Undecided, agreement_of_child, collect, days, label_of, register_agreements
-
-CLAUSE = "[OUS-5]"
+from policies.lib import describe, get, get_number, register_of, resource_policy
+from policies.stack import BLOB_SERVICE, agreement_of_args, days
 
 
 def _max_soft_delete(register) -> float:
@@ -44,35 +42,27 @@ def problems_of(props, limit: float) -> list[str]:
 
 
 def validate(args, report_violation) -> None:
-    register = register_of(args)
-    limit = _max_soft_delete(register)
-    undecided = Undecided()
-    stores = collect(args.resources, register, undecided)
-    agreements = register_agreements(register)
-    for service in stores.blob_services:
-        label = label_of(service)
-        with undecided.about(label):
-            agreement, how = agreement_of_child(stores, service, agreements)
-            if agreement != "OUS":
-                continue
-            problems = problems_of(service.props, limit)
-            if problems:
-                report_violation(
-                    f"{CLAUSE} {label} holds OUS recordings ({how}) that must be unrecoverable once deleted, but "
-                    f"{'; '.join(problems)}: turn versioning, point-in-time restore and snapshots off and keep blob "
-                    f"and container soft delete off or at most {days(limit)} (register recordings.maxSoftDeleteDays)",
-                    service.urn,
-                )
-    undecided.finish()
+    if args.resource_type != BLOB_SERVICE:
+        return
+    agreement, how = agreement_of_args(args)
+    if agreement != "OUS":
+        return
+    limit = _max_soft_delete(register_of(args))
+    problems = problems_of(args.props, limit)
+    if problems:
+        report_violation(
+            f"{describe(args.resource_type, args.name)} holds OUS recordings ({how}) that must be unrecoverable once "
+            f"deleted, but {'; '.join(problems)}: turn versioning, point-in-time restore and snapshots off and keep "
+            f"blob and container soft delete off or at most {days(limit)} (register recordings.maxSoftDeleteDays)")
 
 
-POLICY = stack_policy(
+POLICY = resource_policy(
     name="retention-ous-no-recovery",
     clauses=("OUS-5",),
     area="retention",
     description="The blob service of an OUS recordings account keeps nothing recoverable after deletion: versioning, "
     "point-in-time restore and automatic snapshots off; blob and container soft delete and change-feed history off "
-    "or at most register recordings.maxSoftDeleteDays.",
+    "or at most register recordings.maxSoftDeleteDays. A resource policy: it blocks before creation.",
     remediation="Configure BlobServiceProperties with isVersioningEnabled false, restorePolicy disabled, changeFeed "
     "disabled (or retention <= the cap) and delete retention off or <= recordings.softDeleteDays "
     "(modules/storage.py does for OUS).",

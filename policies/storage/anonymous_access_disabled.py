@@ -13,7 +13,7 @@ def validate(args, report_violation) -> None:
         # default or changed in the portal keeps whatever it had: the plan must say false.
         if get(args.props, "allowBlobPublicAccess") is not False:
             report_violation(
-                f"[OUS-6.1.b, OUS-6.1.a, ECG-7] {label} does not forbid anonymous blob access "
+                f"{label} does not forbid anonymous blob access "
                 "(allowBlobPublicAccess is not false): set allowBlobPublicAccess: false"
             )
     elif args.resource_type == BLOB_CONTAINER:
@@ -21,7 +21,7 @@ def validate(args, report_violation) -> None:
         access = get(args.props, "publicAccess")
         if access is not None and access != "None":
             report_violation(
-                f"[OUS-6.1.b, OUS-6.1.a, ECG-7] {label} asks for anonymous read access (publicAccess is {access!r}): "
+                f"{label} asks for anonymous read access (publicAccess is {access!r}): "
                 "set publicAccess: None"
             )
 

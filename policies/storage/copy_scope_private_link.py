@@ -13,7 +13,7 @@ def validate(args, report_violation) -> None:
     scope = get(args.props, "allowedCopyScope")
     if scope != "PrivateLink":
         report_violation(
-            f"[OUS-6.1.b, ECG-10] {describe(args.resource_type, args.name)} lets blobs be copied to or from accounts "
+            f"{describe(args.resource_type, args.name)} lets blobs be copied to or from accounts "
             f"outside its private network (allowedCopyScope is {scope if scope is not None else 'unset (any account)'}): "
             "set allowedCopyScope: PrivateLink"
         )

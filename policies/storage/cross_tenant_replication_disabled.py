@@ -12,7 +12,7 @@ def validate(args, report_violation) -> None:
     # account keeps true. The plan must say false.
     if get(args.props, "allowCrossTenantReplication") is not False:
         report_violation(
-            f"[ECG-10, OUS-6.1.b] {describe(args.resource_type, args.name)} may replicate its blobs to an account in "
+            f"{describe(args.resource_type, args.name)} may replicate its blobs to an account in "
             "another tenant (allowCrossTenantReplication is not false): set allowCrossTenantReplication: false"
         )
 

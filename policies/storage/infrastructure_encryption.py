@@ -11,7 +11,7 @@ def validate(args, report_violation) -> None:
     # Only settable when the account is created; absent means single encryption for good.
     if get(args.props, "encryption", "requireInfrastructureEncryption") is not True:
         report_violation(
-            f"[ECG-7S] {describe(args.resource_type, args.name)} is not double-encrypted at rest "
+            f"{describe(args.resource_type, args.name)} is not double-encrypted at rest "
             "(encryption.requireInfrastructureEncryption is not true): set it to true (a new account is needed; "
             "Azure fixes it at creation)"
         )

@@ -28,7 +28,7 @@ def validate(args, report_violation) -> None:
             problems.append(f"{rules} let in {what} sources {', '.join(sources)}")
     if problems:
         report_violation(
-            f"[OUS-6.1.b, ECG-6] {label} has a storage firewall that lets traffic past the private endpoint "
+            f"{label} has a storage firewall that lets traffic past the private endpoint "
             f"({'; '.join(problems)}): set networkRuleSet to defaultAction Deny, bypass None and no ipRules, "
             "virtualNetworkRules or resourceAccessRules"
         )

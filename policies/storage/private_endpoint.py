@@ -1,61 +1,58 @@
-"""Every storage account has a private endpoint for its blob service in the same plan."""
+"""Every storage account is reachable through a private endpoint for its blob service.
 
-import re
+A stack policy: it asks whether another resource exists for each account, so it reads
+OUTPUTS. In preview an account's name and id are unknown and its path parameters absent,
+so an endpoint belongs to the account it depends on (modules/storage.py makes it depend on
+its account); its `privateLinkServiceConnections` keep the program's values.
+"""
 
-from policies.lib import get_list, get_str, get_strs, stack_policy
-from policies.stack import PRIVATE_ENDPOINT, STORAGE_ACCOUNT, Undecided, key, label_of
-
-# Components pass the account's ARM id as a string built from names (modules/naming.py), so
-# it is known in preview. The subscription is not in the register; storage account names are
-# unique across Azure, so the resource group and name identify the account.
-ACCOUNT_ID = re.compile(
-    r"^/subscriptions/[^/]+/resourcegroups/(?P<group>[^/]+)/providers/microsoft\.storage/storageaccounts/(?P<name>[^/]+)/?$",
-    re.IGNORECASE,
-)
+from policies.lib import get_list, get_or_absent, get_strs, stack_policy
+from policies.stack import PRIVATE_ENDPOINT, Undecided, account_of, accounts, by_urn_of, label_of
 
 
-def _blob_endpoints(resources, undecided: Undecided) -> set[tuple[str, str]]:
-    """(resource group, account) pairs some private endpoint connects to the blob service of."""
-    found: set[tuple[str, str]] = set()
-    for r in resources:
-        if r.resource_type != PRIVATE_ENDPOINT:
-            continue
-        # A manual connection is the same endpoint awaiting the account owner's approval;
-        # until approved the account is unreachable, never public, so it counts too.
-        with undecided.about(label_of(r)):
-            for prop in ("privateLinkServiceConnections", "manualPrivateLinkServiceConnections"):
-                for connection in get_list(r.props, prop):
-                    target = get_str(connection, "privateLinkServiceId")
-                    groups = [g.lower() for g in get_strs(connection, "groupIds")]
-                    match = ACCOUNT_ID.match(target or "")
-                    if match and "blob" in groups:
-                        found.add((match.group("group").lower(), match.group("name").lower()))
-    return found
+def _serves(connection, account) -> bool:
+    """A blob connection to `account`. Once the account exists its `id` output is known and must be
+    the connection's target; in the preview of a new account it is unknown and the dependency decides."""
+    if "blob" not in [g.lower() for g in get_strs(connection, "groupIds")]:
+        return False
+    known_id = get_or_absent(account.resource.props, "id")
+    target = get_or_absent(connection, "privateLinkServiceId")
+    if isinstance(known_id, str) and known_id and isinstance(target, str):
+        return known_id.strip().rstrip("/").lower() == target.strip().rstrip("/").lower()
+    return True
 
 
 def validate(args, report_violation) -> None:
     undecided = Undecided()
-    endpoints = _blob_endpoints(args.resources, undecided)
+    found = accounts(args.resources, None)
+    by_urn = by_urn_of(found)
+    served: set[str] = set()
     for r in args.resources:
-        if r.resource_type != STORAGE_ACCOUNT:
+        if r.resource_type != PRIVATE_ENDPOINT:
             continue
-        label = label_of(r)
-        with undecided.about(label):
-            name = get_str(r.props, "accountName")
-            group = get_str(r.props, "resourceGroupName")
-            if name is None or group is None:
-                report_violation(
-                    f"[OUS-6.1.b, ECG-6] {label} has no fixed accountName/resourceGroupName, so no private endpoint "
-                    "can be tied to it: name the account and give it a private endpoint (group blob)",
-                    r.urn,
-                )
-            elif (key(group), key(name)) not in endpoints and not undecided.notes:
-                report_violation(
-                    f"[OUS-6.1.b, ECG-6] {label} has no private endpoint for its blob service: add a "
-                    f"azure-native:network:PrivateEndpoint whose privateLinkServiceConnections[].privateLinkServiceId "
-                    f"is the id of account '{name}' in resource group '{group}' with groupIds [blob]",
-                    r.urn,
-                )
+        with undecided.about(label_of(r)):
+            account = account_of(r, by_urn)
+            if account is None:
+                continue
+            # A manual connection is the same endpoint awaiting the account owner's approval;
+            # until approved the account is unreachable, never public, so it counts too.
+            # The list the program did not set is unknown in preview outputs and reads as empty
+            # (stricter: fewer connections count).
+            for prop in ("privateLinkServiceConnections", "manualPrivateLinkServiceConnections"):
+                connections = get_or_absent(r.props, prop)
+                if connections is None:
+                    continue
+                if any(_serves(c, account) for c in get_list(r.props, prop)):
+                    served.add(account.resource.urn)
+                    break
+    for account in found:
+        if account.resource.urn not in served and not undecided.notes:
+            report_violation(
+                f"{account.label} has no private endpoint for its blob service: add a "
+                "azure-native:network:PrivateEndpoint depending on the account, whose "
+                "privateLinkServiceConnections[].privateLinkServiceId is the account's id with groupIds [blob]",
+                account.resource.urn,
+            )
     undecided.finish()
 
 
@@ -63,10 +60,12 @@ POLICY = stack_policy(
     name="storage-private-endpoint",
     clauses=("OUS-6.1.b", "ECG-6"),
     area="storage",
-    description="Every storage account has a private endpoint (group `blob`) in the same plan, so with public access "
-    "disabled the data is reachable from the VNet and the VPN only.",
+    description="Every storage account has a private endpoint (group `blob`) in the same plan that depends on it, so "
+    "with public access disabled the data is reachable from the VNet and the VPN only. That the endpoint's "
+    "privateLinkServiceId is the account's own id is checked once the account exists (its id is unknown in the "
+    "preview of a new account).",
     remediation="Create a network.PrivateEndpoint per account with privateLinkServiceConnections "
-    "[{privateLinkServiceId: <account ARM id>, groupIds: [blob]}] in the private-endpoint subnet "
-    "(modules/storage.py does, with the id from modules/naming.storage_account_id).",
+    "[{privateLinkServiceId: <account ARM id>, groupIds: [blob]}] in the private-endpoint subnet, depending on the "
+    "account (modules/storage.py does).",
     validate=validate,
 )

@@ -13,7 +13,7 @@ def validate(args, report_violation) -> None:
     value = get(args.props, "publicNetworkAccess")
     if value != "Disabled":
         report_violation(
-            f"[OUS-6.1.b, ECG-6] {describe(args.resource_type, args.name)} accepts requests from public networks "
+            f"{describe(args.resource_type, args.name)} accepts requests from public networks "
             f"(publicNetworkAccess is {value if value is not None else 'unset (Enabled)'}): set publicNetworkAccess: "
             "Disabled so only the private endpoint reaches the data"
         )

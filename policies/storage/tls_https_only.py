@@ -1,9 +1,10 @@
 """Storage is reached over HTTPS only, with TLS 1.2 or newer."""
 
+from policies import facts
 from policies.lib import describe, get, resource_policy
 
 STORAGE_ACCOUNT = "azure-native:storage:StorageAccount"
-MODERN_TLS = ("TLS1_2", "TLS1_3")
+MODERN_TLS = facts.MODERN_TLS
 
 
 def validate(args, report_violation) -> None:
@@ -14,7 +15,7 @@ def validate(args, report_violation) -> None:
     tls = get(args.props, "minimumTlsVersion")
     if tls not in MODERN_TLS:
         report_violation(
-            f"[OUS-6.1.e, ECG-7S] {label} accepts TLS older than 1.2 (minimumTlsVersion is "
+            f"{label} accepts TLS older than 1.2 (minimumTlsVersion is "
             f"{tls if tls is not None else 'unset (TLS1_0)'}): set minimumTlsVersion: TLS1_2"
         )
     # pulumi-azure-native v3 calls ARM's supportsHttpsTrafficOnly `enableHttpsTrafficOnly`;
@@ -23,7 +24,7 @@ def validate(args, report_violation) -> None:
         value = get(args.props, name)
         if value is not None and value is not True:
             report_violation(
-                f"[OUS-6.1.e, ECG-7S] {label} accepts plain HTTP ({name} is {value!r}): set enableHttpsTrafficOnly: true"
+                f"{label} accepts plain HTTP ({name} is {value!r}): set enableHttpsTrafficOnly: true"
             )
 
 

@@ -7,6 +7,7 @@ import pytest
 from dpaguard.arm import sdk
 from dpaguard.arm.catalog import DEPLOYMENT_TOKEN, TYPES, skip_reason
 from tests.policies.plans import SHIPPED_STACKS, shipped_plan
+from tests.schemas.contract import KNOWN_GAPS
 
 
 def test_api_versions_match_the_installed_sdk():
@@ -23,8 +24,11 @@ def test_entry_is_consistent_with_the_sdk(token):
     described = sdk.committed()["types"][token]
     assert described["apiVersion"], token
     getter = set(described["getterParameters"])
-    # Name segments and the scope are URL path parameters: the getter takes each of them.
-    missing = set(spec.name_keys()) - getter
+    # Name segments and the scope are URL path parameters: the getter takes each of them. Compared
+    # without case: the SDK spells one path parameter `virtualWANName` on VirtualWan and
+    # `virtualWanName` on get_virtual_wan (pulumi_azure_native/network/virtual_wan.py).
+    lowered = {g.lower() for g in getter}
+    missing = {k for k in spec.name_keys() if k.lower() not in lowered}
     if spec.generated_name:
         missing -= {"roleEligibilityScheduleRequestName"}
     assert not missing, f"{token}: name inputs {sorted(missing)} are not path parameters of its getter {sorted(getter)}"
@@ -43,6 +47,7 @@ def test_every_azure_native_type_of_the_shipped_stacks_is_rendered(stack):
     plan = shipped_plan(stack)
     assert not isinstance(plan, str), plan
     tokens = {r["type"] for r in plan["resources"] if r["custom"] and r["type"].startswith("azure-native:")}
+    tokens -= set(KNOWN_GAPS)  # listed with the reason in tests/schemas/contract.py, asserted there
     assert tokens and tokens <= set(TYPES), f"{stack}: no ARM mapping for {sorted(tokens - set(TYPES))}"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from dpaguard.arm.checks import CUSTOM_ID, custom_checks, skips, builtin_clauses
+from dpaguard.arm.checks import CUSTOM_ID, builtin_clauses, custom_checks, skips
 from policies.clauses import CLAUSES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,7 +29,7 @@ def test_one_check_per_file_each_citing_known_clauses():
         unknown = set(c.clauses) - set(CLAUSES)
         assert not unknown, f"{c.file.name} cites unknown clauses {sorted(unknown)}"
         assert c.resource_types, f"{c.file.name} names no resource type"
-        assert all(t == "*" or re.fullmatch(r"Microsoft\.[A-Za-z]+(/[A-Za-z]+)+", t) for t in c.resource_types), c.resource_types
+        assert all(t == "*" or re.fullmatch(r"Microsoft\.[A-Za-z]+(/[A-Za-z0-9]+)+", t) for t in c.resource_types), c.resource_types
         assert c.summary, f"{c.file.name} has no docstring saying what it checks"
         text = c.file.read_text()
         assert text.count("BaseResourceCheck)") == 1 and "\ncheck = " in text, c.file.name

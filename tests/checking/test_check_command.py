@@ -40,9 +40,12 @@ def test_preview_fixture_with_the_real_pack(capsys):
     report = json.loads(out)
     assert code == 1
     shared_key = {(v["urn"], v["enforcement"]) for v in report["violations"] if v["policy"] == "storage-shared-key-disabled"}
-    assert shared_key == {(DEMOECG01, "mandatory")}
-    # "[secret]" is undecidable, not a pass and not a violation
-    assert {n["urn"] for n in report["notes"] if n["policy"] == "storage-shared-key-disabled"} == {DEMOECG02}
+    # "[secret]" in preview JSON decides nothing: a mandatory clause fails on it (the real analyzer
+    # would see the value in clear), and the unchanged compliant account passes
+    assert shared_key == {(DEMOECG01, "mandatory"), (DEMOECG02, "mandatory")}
+    (secret,) = [v for v in report["violations"] if v["urn"] == DEMOECG02 and v["policy"] == "storage-shared-key-disabled"]
+    assert '"[secret]"' in secret["message"]
+    assert not any(n["policy"] == "storage-shared-key-disabled" for n in report["notes"])
     # the deleted account is never checked
     assert not any("demoold" in f["urn"] for f in report["violations"] + report["notes"])
     assert all(set(v) == VIOLATION_KEYS for v in report["violations"] + report["notes"])
@@ -57,7 +60,8 @@ def test_exit_1_on_mandatory_violation(capsys, small_pack):
     assert code == 1
     lines = out.splitlines()
     assert lines[0].startswith("MANDATORY [OUS-6.1.a, ECG-7, ECG-6] storage-shared-key-disabled  demoecg01: ")
-    assert lines[-1].startswith("dpa-guard demo: FAILED: 1 mandatory violation(s)")
+    # demoecg01 (shared keys on), demoecg02 (a "[secret]" value), and the register policy without a register
+    assert lines[-1].startswith("dpa-guard demo: FAILED: 3 mandatory violation(s)")
     assert "no --register given" in err
 
 
@@ -120,14 +124,15 @@ def test_stdin(capsys, small_pack, monkeypatch):
 
 def test_register_decides_what_was_unknown(capsys, small_pack, tmp_path):
     code, out, _ = check(capsys, PREVIEW, "--format", "json")
-    notes = {n["policy"] for n in json.loads(out)["notes"]}
-    assert "test-register-has-controllers" in notes
+    # without a register the policy cannot decide its clause: a mandatory violation saying how to pass it
+    (missing,) = [v for v in json.loads(out)["violations"] if v["policy"] == "test-register-has-controllers"]
+    assert missing["enforcement"] == "mandatory" and "--policy-pack-config" in missing["message"]
 
     config = tmp_path / "policy-config.json"
     config.write_text(json.dumps({"test-register-has-controllers": {"register": REGISTER}}), encoding="utf-8")
     code, out, err = check(capsys, PREVIEW, "--format", "json", "--register", config)
     report = json.loads(out)
-    assert "test-register-has-controllers" not in {n["policy"] for n in report["notes"]}
+    assert "test-register-has-controllers" not in {n["policy"] for n in report["notes"] + report["violations"]}
     assert "no --register" not in err
 
     empty = tmp_path / "empty.json"
@@ -143,14 +148,14 @@ def test_json_keeps_notes_out_of_violations(capsys, small_pack, tmp_path, plan):
     code, out, _ = check(capsys, write_plan(tmp_path, plan), "--format", "json")
     report = json.loads(out)
     assert set(report) == {"violations", "notes", "summary"}
-    assert [(v["policy"], v["urn"].rsplit("::", 1)[-1], v["enforcement"]) for v in report["violations"]] == [
-        ("storage-shared-key-disabled", "ecg-dr-lie-bergen", "mandatory")
+    # demoecg03's allowSharedKeyAccess is unknown: a mandatory violation, not a note
+    assert sorted((v["policy"], v["urn"].rsplit("::", 1)[-1], v["enforcement"]) for v in report["violations"]) == [
+        ("storage-shared-key-disabled", "demoecg03", "mandatory"),
+        ("storage-shared-key-disabled", "ecg-dr-lie-bergen", "mandatory"),
     ]
-    assert [(n["policy"], n["urn"].rsplit("::", 1)[-1]) for n in report["notes"]] == [
-        ("storage-shared-key-disabled", "demoecg03")
-    ]
+    assert report["notes"] == []
     assert report["violations"][0]["clauses"] == ["OUS-6.1.a", "ECG-7", "ECG-6"]
-    assert report["summary"]["mandatory"] == 1 and report["summary"]["unknown"] == 1
+    assert report["summary"]["mandatory"] == 2 and report["summary"]["unknown"] == 0
 
 
 def test_sarif_is_valid_and_what_github_reads(capsys, small_pack, tmp_path, plan):
@@ -178,7 +183,7 @@ def test_sarif_is_valid_and_what_github_reads(capsys, small_pack, tmp_path, plan
 
     levels = {(r["ruleId"], r["locations"][0]["logicalLocations"][0]["name"]): r["level"] for r in run["results"]}
     assert levels == {("storage-shared-key-disabled", "ecg-dr-lie-bergen"): "error",
-                      ("storage-shared-key-disabled", "demoecg03"): "note"}
+                      ("storage-shared-key-disabled", "demoecg03"): "error"}
     for result in run["results"]:
         assert driver["rules"][result["ruleIndex"]]["id"] == result["ruleId"]
         assert result["message"]["text"]
@@ -206,12 +211,11 @@ def test_junit_has_a_testcase_per_policy_and_resource(capsys, small_pack, tmp_pa
         ("storage-shared-key-disabled", "demoecg03"),
         ("test-register-has-controllers", "dpa-guard-demo"),
     }
-    assert suite.get("tests") == "4" and suite.get("failures") == "1" and root.get("failures") == "1"
+    assert suite.get("tests") == "4" and suite.get("failures") == "2" and root.get("failures") == "2"
     failed = cases[("storage-shared-key-disabled", "ecg-dr-lie-bergen")]
     assert failed.find("failure") is not None and "OUS-6.1.a" in failed.find("failure").get("message")
-    noted = cases[("storage-shared-key-disabled", "demoecg03")]
-    assert noted.find("failure") is None and "can't decide" in noted.find("system-out").text
-    assert noted.find("properties/property").get("name") == "unknown"
+    undecided = cases[("storage-shared-key-disabled", "demoecg03")]
+    assert undecided.find("failure") is not None and "undecidable" in undecided.find("failure").get("message")
     assert cases[("storage-shared-key-disabled", "demoecg01")].find("failure") is None
 
 
@@ -229,3 +233,49 @@ def test_output_to_a_directory_is_exit_2(capsys, small_pack, tmp_path, plan):
     (tmp_path / "d").mkdir()
     code, _, err = check(capsys, write_plan(tmp_path, plan), "--output", tmp_path / "d")
     assert code == 2 and "cannot write" in err
+
+
+def test_a_pack_that_requires_the_register_refuses_to_run_without_it(capsys, monkeypatch):
+    # A policy whose config schema requires the register: the CLI stops before analyzing
+    # (pkg/resource/analyzer/config.go validatePolicyPackConfig); so does dpaguard check.
+    from pulumi_policy import EnforcementLevel, PolicyConfigSchema, ResourceValidationPolicy
+
+    import policies.pack
+
+    strict = ResourceValidationPolicy(
+        name="test-needs-register", description="Needs the register (test-only policy).",
+        validate=lambda args, report: None, enforcement_level=EnforcementLevel.MANDATORY,
+        config_schema=PolicyConfigSchema(properties={"register": {"type": "object"}}, required=["register"]))
+    monkeypatch.setattr(policies.pack, "POLICIES", [strict])
+    code, out, err = check(capsys, PREVIEW)
+    assert code == 2 and out == ""
+    (error,) = [line for line in err.splitlines() if line.startswith("dpaguard: error:")]
+    assert error == ("dpaguard: error: validating policy config for dpa-guard: test-needs-register: 'register' is a "
+                     "required property; pass the stack register with --register out/STACK/policy-config.json "
+                     "(from `dpaguard plan`)")
+
+
+def test_an_advisory_policy_on_an_unknown_value_is_a_note(capsys, monkeypatch, tmp_path, plan):
+    # pulumi_policy's servicer turns UnknownValueError into an ADVISORY "can't run policy ...
+    # during preview" diagnostic; a policy outside policies/lib.py's fail-closed wrapper shows it.
+    from pulumi_policy import EnforcementLevel, ResourceValidationPolicy
+
+    import policies.pack
+
+    def reads(args, report_violation):
+        if args.resource_type == "azure-native:storage:StorageAccount" and args.props["allowSharedKeyAccess"]:
+            report_violation("shared keys on")
+
+    raw = ResourceValidationPolicy(name="test-raw-advisory", description="Raw (test-only policy).",
+                                   validate=reads, enforcement_level=EnforcementLevel.ADVISORY)
+    monkeypatch.setattr(policies.pack, "POLICIES", [raw])
+    code, out, _ = check(capsys, write_plan(tmp_path, plan), "--format", "json")
+    report = json.loads(out)
+    assert code == 0
+    assert [(v["urn"].rsplit("::", 1)[-1], v["enforcement"], v["message"]) for v in report["violations"]] == [
+        ("ecg-dr-lie-bergen", "advisory", "shared keys on")]
+    (note,) = report["notes"]
+    assert note["urn"].endswith("::demoecg03") and note["enforcement"] == "advisory"
+    # pulumi_policy proxy.py's UnknownValueError message, behind our "can't decide" label
+    assert note["message"] == ("can't decide during preview: string value at .allowSharedKeyAccess "
+                               "can't be known during preview")

@@ -66,15 +66,96 @@ def test_preview_fixture():
     assert checked.stack == "demo" and checked.project == "dpa-guard"
     assert checked.stack_urn == "urn:pulumi:demo::dpa-guard::pulumi:pulumi:Stack::dpa-guard-demo"
     names = [r.name for r in checked.resources]
-    # the deleted account is skipped; the replaced one appears once
-    assert names == ["dpa-guard-demo", "default_3_29_0", "demorec", "demoecg01", "demoecg02"]
+    # the deleted account is skipped; the unchanged one (shown with --show-sames) is kept
+    assert names == ["dpa-guard-demo", "default_3_29_0", "demokept", "demorec", "demoecg01", "demoecg02"]
     by_name = {r.name: r for r in checked.resources}
     assert by_name["demoecg01"].inputs["allowSharedKeyAccess"] is True
     assert by_name["demoecg02"].inputs["allowSharedKeyAccess"] == SECRET_MARKER
     assert by_name["demorec"].parent == "urn:pulumi:demo::dpa-guard::dpaguard:storage:NorwayStorage::ous"
+    assert by_name["demorec"].property_dependencies == {"resourceGroupName": (
+        "urn:pulumi:demo::dpa-guard::dpaguard:storage:NorwayStorage$azure-native:resources:ResourceGroup::rg-demo-ous-data",)}
     assert by_name["dpa-guard-demo"].custom is False
     assert checked.register is None
     assert any("--register" in w for w in checked.warnings)
+
+
+def test_preview_outputs_of_each_step():
+    by_name = {r.name: r for r in load_input(PREVIEW).resources}
+    # same: the stored outputs (oldState), name and id known
+    kept = by_name["demokept"].outputs
+    assert kept is not None and kept["name"] == "demokept" and kept["allowSharedKeyAccess"] is False
+    assert by_name["demokept"].id is not None and by_name["demokept"].id.endswith("/storageAccounts/demokept")
+    # create/update/replace without outputs in the digest: derived later from the inputs (None here)
+    assert by_name["demorec"].outputs is None and by_name["demoecg01"].outputs is None
+    assert by_name["demoecg02"].outputs is None
+    # the stack and the provider keep what the digest shows
+    assert by_name["dpa-guard-demo"].outputs == {"storageAccounts": SECRET_MARKER}
+    assert by_name["default_3_29_0"].outputs == {"location": "norwayeast", "version": "3.29.0"}
+
+
+def test_preview_without_show_sames_is_refused(tmp_path):
+    # What `pulumi preview --json` prints for the same stack without --show-sames: shouldShow
+    # (pkg/backend/display/display.go) drops `same` steps except the root stack's.
+    doc = json.loads(PREVIEW.read_text())
+    doc["steps"] = [s for s in doc["steps"] if s["op"] != "same" or s["urn"].endswith("::dpa-guard-demo")]
+    path = write(tmp_path, doc)
+    with pytest.raises(InputError) as raised:
+        load_input(path)
+    assert raised.value.message == (f"{path}: the preview hides 2 of the stack's 3 unchanged resources, so "
+                                    "policies would judge part of the stack: rerun "
+                                    "`pulumi preview --json --show-sames`")
+
+
+DEMO_STACK = "urn:pulumi:demo::dpa-guard::pulumi:pulumi:Stack::dpa-guard-demo"
+COMPONENT_URN = "urn:pulumi:demo::dpa-guard::dpaguard:storage:NorwayStorage::ous"  # as the fixture names it
+GROUP_URN = "urn:pulumi:demo::dpa-guard::dpaguard:storage:NorwayStorage$azure-native:resources:ResourceGroup::rg-demo-ous-data"
+
+
+def _created(urn: str, type_: str, custom: bool, parent: str | None = None) -> dict:
+    state = {"urn": urn, "type": type_, "custom": custom, "inputs": {}, **({"parent": parent} if parent else {})}
+    return {"op": "create", "urn": urn, "newState": state}
+
+
+def test_new_stack_preview_needs_no_show_sames(tmp_path):
+    # A first preview has no unchanged resources: changeSummary has no `same`, and every resource is
+    # a create step, the Stack and components included (the account's parent and resource group too).
+    doc = json.loads(PREVIEW.read_text())
+    doc["steps"] = [_created(DEMO_STACK, "pulumi:pulumi:Stack", False),
+                    _created(COMPONENT_URN, "dpaguard:storage:NorwayStorage", False, DEMO_STACK),
+                    _created(GROUP_URN, "azure-native:resources:ResourceGroup", True, COMPONENT_URN)] + [
+        s for s in doc["steps"] if s["op"] == "create"]
+    doc["changeSummary"] = {"create": 4}
+    assert [r.name for r in load_input(write(tmp_path, doc)).resources] == [
+        "dpa-guard-demo", "ous", "rg-demo-ous-data", "demorec"]
+
+
+@pytest.mark.parametrize("summary", [None, {}, {"update": 1}, {"same": 0, "update": 1}])
+def test_preview_hiding_sames_without_a_summary_is_refused(tmp_path, summary):
+    # changeSummary dropped or zeroed: the parent a changed resource names is not among the steps.
+    doc = json.loads(PREVIEW.read_text())
+    doc["steps"] = [s for s in doc["steps"] if s["op"] != "same" or s["urn"] == DEMO_STACK]
+    doc.pop("changeSummary")
+    if summary is not None:
+        doc["changeSummary"] = summary
+    path = write(tmp_path, doc)
+    with pytest.raises(InputError) as raised:
+        load_input(path)
+    assert raised.value.message.endswith("but no step shows that resource, so policies would judge part of the "
+                                         "stack: rerun `pulumi preview --json --show-sames`"), raised.value.message
+    assert "as its parent" in raised.value.message or "as its dependency" in raised.value.message
+
+
+def test_policy_config_lowering_a_level_is_refused(tmp_path):
+    for weakened in ({"all": "disabled", "storage-x": {"register": REGISTER}},
+                     {"storage-x": {"register": REGISTER, "enforcementLevel": "advisory"}},
+                     {"storage-x": {"register": REGISTER}, "other-y": "disabled"}):
+        path = write(tmp_path, weakened, "pc.json")
+        with pytest.raises(InputError) as raised:
+            load_register(path)
+        assert "sets enforcementLevel below mandatory" in raised.value.message
+        assert "switches those clauses off" in raised.value.message
+    kept = write(tmp_path, {"storage-x": {"register": REGISTER, "enforcementLevel": "mandatory"}}, "pc.json")
+    assert load_register(kept) == REGISTER
 
 
 def test_preview_with_register_file(tmp_path, plan):
@@ -108,13 +189,13 @@ def test_unknown_ops_with_new_state_are_checked(tmp_path):
 def test_utf16_with_bom_is_read(tmp_path):
     path = tmp_path / "ps.json"
     path.write_bytes(PREVIEW.read_text(encoding="utf-8").encode("utf-16"))
-    assert len(load_input(path).resources) == 5
+    assert len(load_input(path).resources) == 6
 
 
 def test_utf8_bom_is_read(tmp_path):
     path = tmp_path / "bom.json"
     path.write_bytes(b"\xef\xbb\xbf" + PREVIEW.read_bytes())
-    assert len(load_input(path).resources) == 5
+    assert len(load_input(path).resources) == 6
 
 
 # ---------------------------------------------------------------------------- errors: one line naming the file

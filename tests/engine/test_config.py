@@ -104,6 +104,9 @@ FAIL_CASES = [
     ("fail_production_not_bool", "production", "yes", "production", "true or false"),
     ("fail_dpo_missing", "audit.dpoEmail", DELETE, "audit.dpoEmail", "required"),
     ("fail_secret_marker", "prefix", "[secret]", "prefix", "secret"),
+    # ARM tokens never carry app roles: a role requirement would refuse every real operator
+    ("fail_app_role_on_arm_tokens", "access.deployerRole", "DpaGuard.Deployer", "access.deployerRole",
+     "never carry app roles"),
 ]
 
 
@@ -130,6 +133,13 @@ def test_bad_ecg_config_names_the_key(pass_ecg, case, path, value, key, words):
         config.load(_set(pass_ecg, path, value), "ecg247")
     assert err.value.keys == key, str(err.value)
     assert words in err.value.message, str(err.value)
+
+
+def test_deployer_role_only_for_an_audience_that_can_carry_it(pass_ous):
+    # ARM tokens hold no app roles: the shipped stacks (ARM audience) require none, an own API app does
+    assert config.load(pass_ous, "ous-kvalitetslab").access.deployer_role is None
+    own_app = _set(pass_ous, "access.tokenAudience", "api://dpa-guard-gate")
+    assert config.load(own_app, "ous-kvalitetslab").access.deployer_role == "DpaGuard.Deployer"
 
 
 def test_lifecycle_rule_cap_is_enforced(pass_ecg):

@@ -30,8 +30,13 @@ EXPECTED_TYPES = {
     "azure-native:privatedns:VirtualNetworkLink",
     "azure-native:network:VirtualNetwork",
     "azure-native:network:NetworkSecurityGroup",
-    "azure-native:network:PublicIPAddress",
-    "azure-native:network:VirtualNetworkGateway",
+    # point-to-site VPN on the Virtual WAN secured hub (both stacks set `egress`, modules/egress.py)
+    "azure-native:network:VirtualWan",
+    "azure-native:network:VirtualHub",
+    "azure-native:network:VpnServerConfiguration",
+    "azure-native:network:P2sVpnGateway",
+    "azure-native:network:AzureFirewall",
+    "azure-native:network:RoutingIntent",
     "azuread:index/group:Group",
     "azuread:index/groupMember:GroupMember",
     "azuread:index/conditionalAccessPolicy:ConditionalAccessPolicy",
@@ -95,8 +100,8 @@ def test_inputs_are_wire_form(planned, stack):
     # camelCase keys, plain JSON values, exactly what the SDK sent.
     assert account["allowSharedKeyAccess"] is False and account["minimumTlsVersion"] == "TLS1_2"
     assert account["location"] == "norwayeast"
-    gateway = _one(doc, "azure-native:network:VirtualNetworkGateway")["inputs"]
-    assert gateway["customRoutes"]["addressPrefixes"] == ["0.0.0.0/1", "128.0.0.0/1"]
+    gateway = _one(doc, "azure-native:network:P2sVpnGateway")["inputs"]
+    assert [c["enableInternetSecurity"] for c in gateway["p2SConnectionConfigurations"]] == [True]
     # A group member refers to a group that does not exist yet: its object id is unknown.
     member = _one(doc, "azuread:index/groupMember:GroupMember")["inputs"]
     assert member["groupObjectId"] == UNKNOWN
@@ -114,9 +119,10 @@ def test_tree_is_printed_by_component(capsys, tmp_path):
     assert main(["plan", "--stack", "ous-kvalitetslab", "--out", str(tmp_path), "--no-check"]) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[0].startswith("ous-kvalitetslab: ")
-    for component in ("vpn  dpaguard:network:ForcedTunnelVpn", "ous  dpaguard:storage:NorwayStorage"):
+    for component in ("vpn  dpaguard:network:ForcedTunnelVpn", "ous  dpaguard:storage:NorwayStorage",
+                      "egress  dpaguard:network:SecuredHubEgress"):
         assert component in out
-    assert "× azure-native:network:VirtualNetworkGateway" in out
+    assert "× azure-native:network:P2sVpnGateway" in out
 
 
 # ------------------------------------------------------------------ bad input
@@ -124,10 +130,11 @@ def test_tree_is_printed_by_component(capsys, tmp_path):
 
 @pytest.fixture
 def project(tmp_path) -> Path:
-    """A copy of the project (program, modules, Pulumi.yaml, the OUS stack) to break."""
+    """A copy of the project (program, Pulumi.yaml, the OUS stack) to break; `modules` linked, not copied:
+    one process imports one `modules` package (dpaguard.engine.packages refuses a second copy)."""
     for name in ("Pulumi.yaml", "__main__.py"):
         shutil.copy(ROOT / name, tmp_path / name)
-    shutil.copytree(ROOT / "modules", tmp_path / "modules", ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / "modules").symlink_to(ROOT / "modules")
     (tmp_path / "stacks").mkdir()
     shutil.copy(ROOT / "stacks" / "Pulumi.ous-kvalitetslab.yaml", tmp_path / "stacks" / "Pulumi.bad.yaml")
     return tmp_path
@@ -210,3 +217,20 @@ def test_invokes_answer_from_config():
     invokes = plan_mod._invokes(type("Cfg", (), {"subscription_id": "s", "tenant_id": "t"})())
     assert invokes["azure-native:authorization:getClientConfig"]["subscriptionId"] == "s"
     assert invokes["azuread:index/getClientConfig:getClientConfig"]["tenantId"] == "t"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_plan_records_preview_outputs(planned, stack):
+    # What AnalyzeStack receives in a real preview of a new stack (pulumi-azure-native Create with
+    # preview: response properties only): the account's location kept, its name and id unknown,
+    # the path parameters absent; a component's outputs are what it registered.
+    doc = planned[stack]
+    account = _one(doc, "azure-native:storage:StorageAccount")
+    outputs = account["outputs"]
+    assert outputs["location"] == "norwayeast" and outputs["allowSharedKeyAccess"] is False
+    assert outputs["name"] == UNKNOWN and outputs["id"] == UNKNOWN
+    assert "accountName" not in outputs and "resourceGroupName" not in outputs
+    member = _one(doc, "azuread:index/groupMember:GroupMember")["outputs"]
+    assert member["groupObjectId"] == UNKNOWN and member["id"] == UNKNOWN
+    stack_resource = _one(doc, "pulumi:pulumi:Stack")
+    assert stack_resource["outputs"] == doc["outputs"]

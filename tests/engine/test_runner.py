@@ -64,5 +64,49 @@ def test_new_resources_have_unknown_outputs_and_secrets_stay_marked():
 def test_runs_are_independent():
     first = run_program(_container, project="dpa-guard", stack="one")
     second = run_program(_container, project="dpa-guard", stack="two")
-    assert [r.urn.split("::")[0] for r in first.resources] == ["urn:pulumi:one"] * 2
-    assert [r.urn.split("::")[0] for r in second.resources] == ["urn:pulumi:two"] * 2
+    # the stack, the default azure-native provider, the container
+    assert [r.urn.split("::")[0] for r in first.resources] == ["urn:pulumi:one"] * 3
+    assert [r.urn.split("::")[0] for r in second.resources] == ["urn:pulumi:two"] * 3
+
+
+def test_default_provider_is_registered_as_the_engine_does():
+    # pulumi/pulumi pkg/resource/deploy/default_providers.go + providers/provider.go DefaultName:
+    # `pulumi:providers:PKG::default_<major>_<minor>_<patch>`, inputs = the package's stack config + version.
+    from importlib.metadata import version
+
+    sdk = version("pulumi_azure_native")
+    run = run_program(_container, project="dpa-guard", stack="t",
+                      config={"azure-native:location": "norwayeast", "dpa-guard:prefix": "x"})
+    stack, provider, container = run.resources
+    name = "default_" + sdk.replace(".", "_")
+    assert provider.urn == f"urn:pulumi:t::dpa-guard::pulumi:providers:azure-native::{name}"
+    assert provider.type == "pulumi:providers:azure-native" and provider.custom and not provider.parent
+    assert provider.inputs == {"location": "norwayeast", "version": sdk} == provider.outputs
+    assert container.provider == f"{provider.urn}::{UNKNOWN}"
+
+
+def test_program_sees_preview_outputs_and_the_plan_records_them():
+    # In a real preview azure-native returns only response properties for a new resource
+    # (pulumi-azure-native provider.go Create with preview): `name` is unknown, `location` known.
+    seen: dict[str, object] = {}
+
+    def program():
+        from pulumi_azure_native import storage
+
+        account = storage.StorageAccount("sa", account_name="ousklrec", resource_group_name="rg-x", kind="StorageV2",
+                                         location="norwayeast", sku=storage.SkuArgs(name="Standard_ZRS"))
+        account.name.apply(lambda v: seen.__setitem__("name", v))
+        account.location.apply(lambda v: seen.__setitem__("location", v))
+        storage.BlobContainer("c", account_name=account.name, resource_group_name="rg-x", container_name="c")
+
+    run = run_program(program, project="dpa-guard", stack="t")
+    # apply never runs on an unknown value during preview
+    assert seen == {"location": "norwayeast"}
+    (account,) = run.of_type("azure-native:storage:StorageAccount")
+    assert "accountName" not in account.outputs and account.outputs["name"] == UNKNOWN
+    assert account.outputs["location"] == "norwayeast" and account.outputs["sku"]["name"] == "Standard_ZRS"
+    (container,) = run.of_type("azure-native:storage:BlobContainer")
+    assert container.inputs["accountName"] == UNKNOWN
+    assert container.property_dependencies["accountName"] == [account.urn]
+    assert container.to_json()["outputs"]["name"] == UNKNOWN
+    assert run.resources[0].outputs == {}  # the stack: no outputs exported

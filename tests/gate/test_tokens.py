@@ -16,7 +16,18 @@ from hypothesis import strategies as st
 
 from dpaguard.gate.tokens import Decision, Reason, TokenPolicy, verify_token
 from tests.gate.helpers import (
-    AUDIENCE, DROP, KID, KID2, NOW, OTHER_TENANT, TENANT, Keys, b64, claims_v1, claims_v2, encode_json,
+    AUDIENCE,
+    DROP,
+    KID,
+    KID2,
+    NOW,
+    OTHER_TENANT,
+    TENANT,
+    Keys,
+    b64,
+    claims_v1,
+    claims_v2,
+    encode_json,
     public_jwk,
 )
 
@@ -145,7 +156,7 @@ FAIL = {
                             encode_json(claims_v1()), k.token(claims_v1(amr=["pwd"])).split(".")[2]]),
         Reason.BAD_SIGNATURE),
     "fail_non_canonical_signature": (
-        lambda k: "{0}.{1}.{2}".format(*k.token(claims_v1()).split(".")[:2],
+        lambda k: "{}.{}.{}".format(*k.token(claims_v1()).split(".")[:2],
                                        non_canonical(k.token(claims_v1()).split(".")[2])), Reason.MALFORMED),
     "fail_padded_signature": (lambda k: k.token(claims_v1()) + "==", Reason.MALFORMED),
     "fail_standard_base64_alphabet": (
@@ -212,7 +223,7 @@ FAIL = {
     "fail_nested_claim_signed": (
         lambda k: k.token(json.dumps(claims_v1())[:-1] + ', "x": ' + nested(3000) + "}"), Reason.MALFORMED),
     "fail_duplicate_alg": (
-        lambda k: k.token(claims_v1(), header='{"alg":"none","alg":"RS256","kid":"%s"}' % KID), Reason.MALFORMED),
+        lambda k: k.token(claims_v1(), header=f'{{"alg":"none","alg":"RS256","kid":"{KID}"}}'), Reason.MALFORMED),
     "fail_duplicate_claim": (
         lambda k: k.token(json.dumps(claims_v1())[:-1] + ', "aud": "api://other"}'), Reason.MALFORMED),
     "fail_header_array": (lambda k: k.token(claims_v1(), header=["RS256"]), Reason.MALFORMED),
@@ -411,3 +422,19 @@ def test_any_change_to_a_valid_token_is_denied(data, keys, policy, jwks):
 def test_odd_headers_and_claims_never_raise(header, claims, keys, policy, jwks):
     decision = verify_token(keys.token(claims, header=header), policy, jwks, now=NOW)
     assert not decision.allowed and decision.reason_code != Reason.ERROR
+
+
+# --- the stack's deployers (issue 11, OUS-7) ------------------------------------------------------
+
+
+@pytest.mark.parametrize(("oid", "allowed"), [
+    ("11111111-2222-3333-4444-555555555555", True),
+    ("11111111-2222-3333-4444-555555555555".upper(), True),
+    ("99999999-2222-3333-4444-555555555555", False),
+], ids=["pass_deployer", "pass_deployer_upper_case", "fail_other_principal"])
+def test_only_named_deployers_pass(oid, allowed, keys, jwks):
+    policy = TokenPolicy(tenant_id=TENANT, audience=AUDIENCE, required_oids=frozenset(
+        {"11111111-2222-3333-4444-555555555555"}))
+    decision = verify_token(keys.token(claims_v1(oid=oid)), policy, jwks, now=NOW)
+    assert (decision.allowed, decision.reason_code) == (
+        (True, Reason.ALLOWED) if allowed else (False, Reason.PRINCIPAL_NOT_ALLOWED))

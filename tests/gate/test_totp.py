@@ -14,7 +14,14 @@ import pytest
 
 from dpaguard.gate import totp as totp_module
 from dpaguard.gate.totp import (
-    AlreadyEnrolled, Throttle, TotpConfig, TotpReason, TotpStore, TotpStoreError, generate_key, load_key,
+    AlreadyEnrolled,
+    Throttle,
+    TotpConfig,
+    TotpReason,
+    TotpStore,
+    TotpStoreError,
+    generate_key,
+    load_key,
     write_key_file,
 )
 
@@ -385,4 +392,5 @@ def test_bad_or_missing_keys_are_refused(environ):
 
 def test_lock_file_sits_beside_the_store(store, store_path):
     assert os.path.exists(store_path + ".lock")
-    assert totp_module.DEFAULT_STORE == "out/totp.store"
+    # no default store and no $DPAGUARD_TOTP_STORE: the store is the one the stack names (gate.totpStore)
+    assert not hasattr(totp_module, "DEFAULT_STORE") and not hasattr(totp_module, "STORE_ENV")

@@ -2,7 +2,8 @@
 
 `stack(name, edit=None)` returns a `Stack`: the Pulumi config (full `dpa-guard:` keys, as the
 CLI passes it) and the validated `StackConfig`; `edit` may change the raw mapping (keys
-without the namespace) before validation. `MIXED_STACK` is not shipped: the OUS stack also
+without the namespace) before validation; `<shipped>-vnetgw` is a shipped stack without
+`egress`. `MIXED_STACK` is not shipped: the OUS stack also
 serving two ECG physicians, with one OUS uploader listed for both. `run_component(stack, build)`
 runs `build(cfg)` as the body of the stack and returns the `ProgramRun`.
 """
@@ -25,6 +26,10 @@ ROOT = Path(__file__).resolve().parents[2]
 NAMESPACE = f"{config.PROJECT}:"
 SHIPPED_STACKS = ("ous-kvalitetslab", "ecg247")
 MIXED_STACK = "ous-ecg-mixed"
+# "<shipped>-vnetgw": a shipped stack without its `egress` section (the VNet gateway of modules/vpn.py
+# instead of the Virtual WAN secured hub the shipped stacks run).
+VNETGW_SUFFIX = "-vnetgw"
+VNETGW_STACKS = tuple(f"{s}{VNETGW_SUFFIX}" for s in SHIPPED_STACKS)
 # The OUS uploader (Lars Johansen, ahus-mbt) who, in MIXED_STACK, also uploads for both ECG physicians.
 MIXED_UPLOADER = "ac6094dc-5e63-506a-b75e-a49eca9ef960"
 
@@ -50,9 +55,11 @@ def _add_ecg(raw: dict[str, Any]) -> None:
 
 
 def _load(name: str, edit: Callable[[dict[str, Any]], None] | None = None) -> Stack:
-    base = "ous-kvalitetslab" if name == MIXED_STACK else name
+    base = "ous-kvalitetslab" if name == MIXED_STACK else name.removesuffix(VNETGW_SUFFIX)
     doc = yaml.safe_load((ROOT / "stacks" / f"Pulumi.{base}.yaml").read_text())["config"]
     raw = {k[len(NAMESPACE):]: copy.deepcopy(v) for k, v in doc.items() if k.startswith(NAMESPACE)}
+    if name.endswith(VNETGW_SUFFIX):
+        assert raw.pop("egress", None) is not None, f"{base} ships without egress"
     if name == MIXED_STACK:
         _add_ecg(raw)
     if edit is not None:

@@ -24,6 +24,11 @@ AZURE_STORAGE_APP_ID = "e406a681-f3d4-42a8-90b6-c2b029497af1"
 INGEST = "ecg-ingest"
 # Ingrid Berg in the OUS stack has no confidentiality declaration on record.
 UNDECLARED_OUS_READER = "b1af9a00-ed3c-56d4-9125-e94f110733d4"
+# Issue 14: the CISA Entra ID baseline policies (their contents: tests/modules/test_access_baseline.py).
+ENTRA_BASELINE = {
+    "phishing-resistant-mfa", "privileged-roles-phishing-resistant-mfa", "all-apps-mfa", "block-high-user-risk",
+    "block-high-sign-in-risk", "block-device-code-flow", "staff-managed-device", "staff-managed-device-registration",
+}
 
 
 def plan(stack, run_component, name, edit=None):
@@ -184,7 +189,7 @@ def test_withdrawn_declaration_removes_every_membership(stack, run_component):
 def test_every_policy_enforced_with_only_break_glass_excluded(planned):
     cfg, run, _ = planned
     found = policies(run)
-    assert set(found) == {"mfa-compliant-device", "block-legacy-auth", "data-plane-mfa"}
+    assert set(found) == {"mfa-compliant-device", "block-legacy-auth", "data-plane-mfa", *ENTRA_BASELINE}
     for p in found.values():
         users = p.inputs["conditions"]["users"]
         assert p.inputs["state"] == "enabled", f"{p.urn}: report-only is not enforcement"
@@ -243,4 +248,4 @@ def test_exposed_group_ids_cover_every_controller_and_role(planned):
         assert set(access.controller_group_ids[c.id]) == set(data_roles(c)), c.id
     assert set(access.group_object_ids) == expected_group_keys(cfg)
     assert access.operator_group_id is access.group_object_ids["operators"]
-    assert set(access.policy_ids) == {"mfa-compliant-device", "block-legacy-auth", "data-plane-mfa"}
+    assert set(access.policy_ids) == {"mfa-compliant-device", "block-legacy-auth", "data-plane-mfa", *ENTRA_BASELINE}

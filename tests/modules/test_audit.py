@@ -284,7 +284,8 @@ def test_denied_access_query_alert_per_agreement(planned):
         assert "403" in query, rule.urn
         for account in other_accounts:
             assert (f'"{account}"' in query) == (account in store.account_names), f"{rule.urn}: {account}"
-        assert cond["operator"] == "gt" and cond["threshold"] == 0 and cond["timeAggregation"] == "Count", rule.urn
+        # The 2025-01-01-preview API's own spelling (issue 10: "gt" made the breach alert undeployable).
+        assert cond["operator"] == "GreaterThan" and cond["threshold"] == 0 and cond["timeAggregation"] == "Count", rule.urn
         assert i["evaluationFrequency"] == "PT5M" and i["windowSize"] == "PT5M", rule.urn
         assert i["severity"] <= 1, rule.urn
 

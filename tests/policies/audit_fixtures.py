@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from policies.monitoring import WORKSPACE
-from tests.policies.helpers import resource
+from tests.policies.helpers import resource, urn_of
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 SUB = "/subscriptions/9b2e6f3a-1c4d-4e8f-a7b6-3d5c2e1f0a94"
@@ -25,6 +25,14 @@ def logs(*categories: str, enabled: bool = True) -> list[dict[str, Any]]:
     return [{"category": c, "enabled": enabled} for c in categories]
 
 
-def diagnostic(name: str, resource_uri: str, entries: list[dict[str, Any]], workspace_id: str = WORKSPACE_ID):
+WORKSPACE_URN = urn_of(WORKSPACE, "workspace")
+
+
+def diagnostic(name: str, resource_uri: str, entries: list[dict[str, Any]], workspace_id: str = WORKSPACE_ID,
+               targets: tuple[Any, ...] = (), to_stack_workspace: bool = True, **extra: Any):
+    """A setting as modules/audit.py plans it: depending on the workspace it sends to and on what it
+    logs (`targets`), which is how stack policies, seeing outputs without resourceUri, tie it."""
+    dependencies = ((WORKSPACE_URN,) if to_stack_workspace else ()) + tuple(t.urn for t in targets)
     return resource("azure-native:monitor:DiagnosticSetting", name,
-                    {"name": "dpaguard-audit", "resourceUri": resource_uri, "workspaceId": workspace_id, "logs": entries})
+                    {"name": "dpaguard-audit", "resourceUri": resource_uri, "workspaceId": workspace_id, "logs": entries,
+                     **extra}, dependencies=dependencies)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from policies.authz import PIM_ELIGIBILITY, ROLE_ASSIGNMENT, ROLE_DEFINITION
-from tests.policies.helpers import resource
+from tests.policies.helpers import resource, urn_of
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 SUB = "/subscriptions/9b2e6f3a-1c4d-4e8f-a7b6-3d5c2e1f0a94"
@@ -40,6 +40,9 @@ def definition_inputs(kind: str, guid: str, actions: list[str], data_actions: li
     }
 
 
+DEFINITION_NAMES = {UPLOADER_GUID: "uploader-role", READER_GUID: "reader-role", OPERATOR_GUID: "operator-role"}
+
+
 def definitions():
     return [
         resource(ROLE_DEFINITION, "uploader-role", definition_inputs("uploader", UPLOADER_GUID, [], UPLOADER_ACTIONS)),
@@ -49,22 +52,32 @@ def definitions():
     ]
 
 
+def _role_dependency(guid: str, extra: dict[str, Any]) -> None:
+    """Depend on the definition of `guid`, as modules/roles.py makes every assignment do."""
+    if guid in DEFINITION_NAMES and "dependencies" not in extra:
+        extra["dependencies"] = (urn_of(ROLE_DEFINITION, DEFINITION_NAMES[guid]),)
+
+
 def time_limit(actions: list[str], until: str) -> str:
     guard = " AND ".join(f"!(ActionMatches{{'{a}'}})" for a in actions)
     return f"(({guard}) OR (@Environment[UtcNow] DateTimeLessThan '{until}T00:00:00.0Z'))"
 
 
 def assignment(name: str, scope: str, guid: str, *, condition: str | None = None, **extra: Any):
+    options = {k: extra.pop(k) for k in ("dependencies", "property_dependencies", "depends_on") if k in extra}
+    _role_dependency(guid, options)
     inputs = {"scope": scope, "roleDefinitionId": role_id(guid), "principalId": UNKNOWN, "principalType": "Group",
               **extra}
     if condition is not None:
         inputs["condition"] = condition
         inputs.setdefault("conditionVersion", "2.0")
-    return resource(ROLE_ASSIGNMENT, name, {k: v for k, v in inputs.items() if v is not None})
+    return resource(ROLE_ASSIGNMENT, name, {k: v for k, v in inputs.items() if v is not None}, **options)
 
 
 def eligibility(name: str, scope: str, guid: str, expiration: Any, **extra: Any):
+    options = {k: extra.pop(k) for k in ("dependencies", "property_dependencies", "depends_on") if k in extra}
+    _role_dependency(guid, options)
     inputs = {"scope": scope, "roleDefinitionId": role_id(guid), "principalId": UNKNOWN, **extra}
     if expiration is not None:
         inputs["scheduleInfo"] = {"expiration": expiration}
-    return resource(PIM_ELIGIBILITY, name, inputs)
+    return resource(PIM_ELIGIBILITY, name, inputs, **options)

@@ -1,7 +1,10 @@
 """Small, compliant OUS and ECG stores in wire form, for the storage/location/retention/governance policy tests.
 
 Each builder returns a `Resource` (tests/policies/helpers.py); `ous_store()` / `ecg_store()`
-return a whole compliant store that a test changes one thing in (`replace_inputs`).
+return a whole compliant store that a test changes one thing in (`replace_inputs`). The
+dependencies are those modules/storage.py gives: the account depends on its resource group,
+blob service, lifecycle policy and private endpoint on the account, containers on the blob
+service. Stack policies (which see outputs, without names) correlate by them.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from dpaguard.checking.evaluate import Resource
-from tests.policies.helpers import resource
+from tests.policies.helpers import resource, urn_of
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 SUB = "/subscriptions/2c7e9a1b-5d3f-4b6e-9a8c-7e1d0f4b2a65"
@@ -87,18 +90,29 @@ def account_inputs(name: str, group: str, agreement: str, sku: str) -> dict[str,
     }
 
 
+def account_urn(name: str) -> str:
+    return urn_of(ACCOUNT, f"acct-{name}")
+
+
+def blob_service_urn(account_name: str) -> str:
+    return urn_of(BLOB_SERVICE, f"{account_name}-blob")
+
+
 def account(name: str, group: str, agreement: str, sku: str = "Standard_ZRS", **override: Any) -> Resource:
-    return resource(ACCOUNT, f"acct-{name}", {**account_inputs(name, group, agreement, sku), **override})
+    return resource(ACCOUNT, f"acct-{name}", {**account_inputs(name, group, agreement, sku), **override},
+                    dependencies=(urn_of(RG, group),))
 
 
 def blob_service(account_name: str, group: str, **inputs: Any) -> Resource:
     return resource(BLOB_SERVICE, f"{account_name}-blob",
-                    {"accountName": account_name, "resourceGroupName": group, "blobServicesName": "default", **inputs})
+                    {"accountName": account_name, "resourceGroupName": group, "blobServicesName": "default", **inputs},
+                    dependencies=(account_urn(account_name),))
 
 
 def container(name: str, account_name: str, group: str, **metadata: str) -> Resource:
     return resource(CONTAINER, name, {"accountName": account_name, "resourceGroupName": group, "containerName": name,
-                                      "publicAccess": "None", "metadata": metadata})
+                                      "publicAccess": "None", "metadata": metadata},
+                    dependencies=(blob_service_urn(account_name),))
 
 
 def rule(name: str, prefixes: list[str] | None, base: float | None = 30, version: float | None = 0,
@@ -120,7 +134,7 @@ def rule(name: str, prefixes: list[str] | None, base: float | None = 30, version
 def lifecycle(account_name: str, group: str, rules: list[dict[str, Any]]) -> Resource:
     return resource(LIFECYCLE, f"{account_name}-lifecycle",
                     {"accountName": account_name, "resourceGroupName": group, "managementPolicyName": "default",
-                     "policy": {"rules": rules}})
+                     "policy": {"rules": rules}}, dependencies=(account_urn(account_name),))
 
 
 def account_id(group: str, name: str) -> str:
@@ -137,7 +151,7 @@ def private_endpoint(account_name: str, group: str, target: str | None = None, g
             "privateLinkServiceId": target if target is not None else account_id(group, account_name),
             "groupIds": list(groups),
         }],
-    })
+    }, dependencies=(account_urn(account_name),))
 
 
 def group(display_name: str) -> Resource:

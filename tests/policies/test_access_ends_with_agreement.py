@@ -6,8 +6,20 @@ from policies.authz import parse_time_limit
 from policies.rbac import access_ends_with_agreement as module
 from policies.rbac.access_ends_with_agreement import POLICY
 from tests.policies.helpers import STACK_URN, failing_urns, outcome, run
-from tests.policies.rbac_fixtures import OPERATOR_GUID, READER_ACTIONS, READER_GUID, RG, UNKNOWN, UPLOADER_ACTIONS, \
-    UPLOADER_GUID, assignment, container, definitions, eligibility, time_limit
+from tests.policies.rbac_fixtures import (
+    OPERATOR_GUID,
+    READER_ACTIONS,
+    READER_GUID,
+    RG,
+    UNKNOWN,
+    UPLOADER_ACTIONS,
+    UPLOADER_GUID,
+    assignment,
+    container,
+    definitions,
+    eligibility,
+    time_limit,
+)
 from tests.policies.registers import register
 
 # ahus-mbt: OUS, accessEnds 2027-09-01; old-mbt: OUS, ended 2025-01-10; dr-lie: ECG, no end.
@@ -55,8 +67,10 @@ CASES = [
     ("fail_builtin_role_with_guard", assignment("a", REC, "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
                                                 condition=time_limit(READER_ACTIONS, ENDS)), "fail"),
     ("fail_odd_condition_type", uploader(["x"]), "fail"),
-    ("unknown_condition", uploader(UNKNOWN), "unknown"),
-    ("unknown_scope", assignment("a", UNKNOWN, UPLOADER_GUID), "unknown"),
+    # Unknown (unset in the program) reads as absent: no condition, so access never ends.
+    ("fail_unknown_condition", uploader(UNKNOWN), "fail"),
+    # No scope: not on a controller's container here (rbac-assignment-scope refuses it).
+    ("pass_unknown_scope_is_another_policys", assignment("a", UNKNOWN, UPLOADER_GUID), "pass"),
     ("unknown_secret_condition", uploader("[secret]"), "unknown"),
 ]
 

@@ -2,10 +2,21 @@ import pytest
 
 from policies.rbac.assignment_scope import POLICY
 from policies.stack import AZUREAD_GROUP
-from tests.policies.helpers import STACK_URN, failing_urns, outcome, resource, run
+from tests.policies.helpers import failing_urns, outcome, resource, run
+from tests.policies.rbac_fixtures import (
+    ACCOUNT,
+    OPERATOR_GUID,
+    READER_GUID,
+    RG,
+    SUB,
+    UNKNOWN,
+    UPLOADER_GUID,
+    assignment,
+    container,
+    definitions,
+    eligibility,
+)
 from tests.policies.registers import register
-from tests.policies.rbac_fixtures import ACCOUNT, OPERATOR_GUID, READER_GUID, RG, SUB, UNKNOWN, UPLOADER_GUID, \
-    assignment, container, definitions, eligibility
 
 OPERATOR_PIM = {"type": "AfterDuration", "duration": "P180D"}
 BLOB_READER = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"
@@ -43,9 +54,10 @@ AHUS_UPLOADERS = resource(AZUREAD_GROUP, "access-ahus-mbt-uploaders", {"displayN
 
 
 def at_account(guid, group):
-    a = assignment("acct", ACCOUNT, guid)
-    deps = (group.urn,) if group is not None else ()
-    return resource(a.type, a.name, a.inputs, dependencies=deps)
+    """principalId taken from `group` (its property dependency), as modules/roles.py passes it."""
+    if group is None:
+        return assignment("acct", ACCOUNT, guid)
+    return assignment("acct", ACCOUNT, guid, property_dependencies={"principalId": (group.urn,)})
 
 
 @pytest.mark.parametrize(("case", "guid", "group", "expected"), [
@@ -62,14 +74,18 @@ def test_write_only_stack_wide_group_at_account(case, guid, group, expected):
 
 
 def test_account_exception_needs_the_register():
-    assert outcome(run(POLICY, *definitions(), INGEST, at_account(UPLOADER_GUID, INGEST))) == "unknown"
+    """Without --policy-pack-config the exception can't be shown: a mandatory violation saying how to pass it."""
+    evaluation = run(POLICY, *definitions(), INGEST, at_account(UPLOADER_GUID, INGEST))
+    assert outcome(evaluation) == "unknown" and evaluation.mandatory
+    assert "--policy-pack-config out/STACK/policy-config.json" in evaluation.mandatory[0].message
 
 
-def test_unknown_scope_is_undecided_and_the_rest_still_checked():
+def test_unknown_scope_fails_closed_and_the_rest_still_checked():
     wide = assignment("wide", RG, READER_GUID)
-    evaluation = run(POLICY, *definitions(), assignment("a", UNKNOWN, READER_GUID), wide, register=register())
-    assert failing_urns(evaluation) == {wide.urn}
-    assert [f.urn for f in evaluation.unknowns] == [STACK_URN]
+    unknown = assignment("a", UNKNOWN, READER_GUID)
+    evaluation = run(POLICY, *definitions(), unknown, wide, register=register())
+    assert failing_urns(evaluation) == {wide.urn, unknown.urn}
+    assert not evaluation.unknowns
 
 
 def test_secret_role_is_undecided():
@@ -81,6 +97,6 @@ def test_secret_role_is_undecided():
 def test_violation_names_clause_resource_and_fix():
     (finding,) = run(POLICY, *definitions(), assignment("roles-a-reader", ACCOUNT, READER_GUID),
                      register=register()).mandatory
-    assert "OUS-6.2" in finding.message and "'roles-a-reader'" in finding.message
+    assert finding.message.startswith("[OUS-6.2, ECG-7, ECG-6, OUS-3] ") and "'roles-a-reader'" in finding.message
     assert "controller's own container" in finding.message
     assert finding.clauses == ("OUS-6.2", "ECG-7", "ECG-6", "OUS-3")

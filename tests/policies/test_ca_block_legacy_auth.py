@@ -19,7 +19,9 @@ CASES = [
     ("fail_trusted_exempt", changed(BLOCK_LEGACY, (("conditions", "locations", "excludedLocations"), ["AllTrusted"])),
      "fail"),
     ("fail_odd_types", changed(BLOCK_LEGACY, (("conditions", "clientAppTypes"), "other")), "fail"),
-    ("unknown_state", changed(BLOCK_LEGACY, (("state",), UNKNOWN)), "unknown"),
+    # Unknown on the inputs (Output-derived): read as unset in the outputs, so refused here; and
+    # identity-ca-settings-known refuses it before creation.
+    ("unknown_state", changed(BLOCK_LEGACY, (("state",), UNKNOWN)), "fail"),
 ]
 
 

@@ -118,7 +118,10 @@ def test_policy_file_has_one_policy_in_the_pack_once(path):
               if n != "POLICY" and isinstance(v, (ResourceValidationPolicy, StackValidationPolicy))]
     assert not others, f"{path.relative_to(ROOT)}: more than one policy object: {others}"
     assert callable(getattr(module, "validate", None)), f"{path.relative_to(ROOT)}: no module-level validate"
-    assert _validator(policy) is module.validate, f"{path.relative_to(ROOT)}: POLICY does not use this file's validate"
+    guarded = _validator(policy)
+    assert getattr(guarded, "__wrapped__", None) is module.validate, (
+        f"{path.relative_to(ROOT)}: POLICY does not use this file's validate through policies/lib's wrapper"
+    )
     assert policy.name == expected_name(path), (
         f"{path.relative_to(ROOT)}: policy named {policy.name!r}, the file says {expected_name(path)!r}"
     )
@@ -132,3 +135,20 @@ def test_every_pack_entry_comes_from_a_policy_file():
     strays = [p.name for p in POLICIES if id(p) not in from_files]
     assert not strays, f"POLICIES entries not defined as POLICY in policies/<area>/<rule>.py: {strays}"
 
+
+
+@pytest.mark.parametrize("path", FILES, ids=[f"{p.parent.name}/{p.name}" for p in FILES])
+def test_policy_files_never_type_clause_ids_in_messages(path):
+    """The `[clause, ...]` prefix is built from the metadata by policies/lib (one fact, one place)."""
+    text = path.read_text(encoding="utf-8")
+    assert not re.search(r"""f?["']\[(?:OUS|ECG)-[0-9A-Za-z.]+[],]""", text), (
+        f"{path.relative_to(ROOT)} types a clause prefix; report_violation gets it from the policy's clauses"
+    )
+
+
+@pytest.mark.parametrize("policy", POLICIES, ids=[p.name for p in POLICIES])
+def test_stack_policies_say_they_run_after_deployment(policy):
+    """pulumi/pulumi deployment_executor.go runs AnalyzeStack after the steps of `pulumi up`: the docs must say so."""
+    from policies.lib import AFTER_DEPLOY
+
+    assert (AFTER_DEPLOY in policy.description) == isinstance(policy, StackValidationPolicy), policy.name

@@ -7,8 +7,17 @@ from policies.rbac import controller_access_kept as module
 from policies.rbac.controller_access_kept import POLICY
 from policies.stack import AZUREAD_GROUP
 from tests.policies.helpers import STACK_URN, failing_urns, outcome, resource, run
-from tests.policies.rbac_fixtures import READER_ACTIONS, READER_GUID, UNKNOWN, UPLOADER_ACTIONS, UPLOADER_GUID, \
-    assignment, container, definitions, time_limit
+from tests.policies.rbac_fixtures import (
+    READER_ACTIONS,
+    READER_GUID,
+    UNKNOWN,
+    UPLOADER_ACTIONS,
+    UPLOADER_GUID,
+    assignment,
+    container,
+    definitions,
+    time_limit,
+)
 from tests.policies.registers import register
 
 ENDS = "2027-09-01"
@@ -41,7 +50,8 @@ CASES = [
     ("fail_user_principal", [kept(principalType="User")], "fail"),
     ("fail_builtin_role", [assignment("k", REC, "ba92f5b4-2d11-453d-a403-e96b0029c9fe")], "fail"),
     ("fail_deny_assignment", [kept(), resource(DENY_ASSIGNMENT, "deny", {"scope": REC})], "fail"),
-    ("unknown_scope", [assignment("k", UNKNOWN, UPLOADER_GUID)], "unknown"),
+    # An unknown (unset) scope reads as none: no access kept (rbac-assignment-scope refuses it too).
+    ("fail_unknown_scope", [assignment("k", UNKNOWN, UPLOADER_GUID)], "fail"),
 ]
 
 
@@ -53,12 +63,12 @@ def test_controller_access(case, resources, expected):
 
 def test_group_of_another_controller_does_not_count():
     group = resource(AZUREAD_GROUP, "access-sus-mbt-uploaders", {"displayName": "t-sus-mbt-uploaders"})
-    evaluation = run(POLICY, *definitions(), group, resource(kept().type, "kept", kept().inputs,
-                                                              dependencies=(group.urn,)), register=only_ahus())
+    evaluation = run(POLICY, *definitions(), group, kept(property_dependencies={"principalId": (group.urn,)}),
+                     register=only_ahus())
     assert outcome(evaluation) == "fail"
     own = resource(AZUREAD_GROUP, "access-ahus-mbt-uploaders", {"displayName": "t-ahus-mbt-uploaders"})
-    evaluation = run(POLICY, *definitions(), own, resource(kept().type, "kept", kept().inputs,
-                                                            dependencies=(own.urn,)), register=only_ahus())
+    evaluation = run(POLICY, *definitions(), own, kept(property_dependencies={"principalId": (own.urn,)}),
+                     register=only_ahus())
     assert outcome(evaluation) == "pass"
 
 
@@ -77,7 +87,7 @@ def test_ended_controllers_need_no_access():
 def test_violation_names_clause_resource_and_fix():
     evaluation = run(POLICY, *definitions(), assignment("r", REC, READER_GUID), register=only_ahus())
     (finding,) = evaluation.mandatory
-    assert "[OUS-11]" in finding.message and "'ahus-mbt'" in finding.message and "rec-ahus-mbt" in finding.message
+    assert finding.message.startswith("[OUS-11, ECG-6] ") and "'ahus-mbt'" in finding.message and "rec-ahus-mbt" in finding.message
     assert "uploader role" in finding.message
     assert finding.clauses == ("OUS-11", "ECG-6")
 

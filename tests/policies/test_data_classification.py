@@ -57,5 +57,5 @@ def test_other_types_are_ignored():
 def test_violation_names_clause_resource_and_fix():
     meta = {k: v for k, v in ECG_META.items() if k != "dpaguard_pseudonymised"}
     (finding,) = run(POLICY, resource(CONTAINER, "ecg-ecg-dr-a", {"containerName": "ecg-dr-a", "metadata": meta})).mandatory
-    assert finding.message.startswith("[ECG-3]") and "'ecg-ecg-dr-a'" in finding.message
+    assert finding.message.startswith("[ECG-3, OUS-2]") and "'ecg-ecg-dr-a'" in finding.message
     assert "dpaguard_pseudonymised" in finding.message and "set it to 'true' or 'false'" in finding.message

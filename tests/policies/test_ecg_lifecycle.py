@@ -28,7 +28,12 @@ def with_rules(*rules):
 
 CASES = [
     ("pass_one_rule_per_class", ecg_store(), set()),
-    ("pass_shorter_than_retention", with_rules(rule("all", ["ecg-"], base=100, version=30, snapshot=30)), set()),
+    # ECG-7S: deleting before the controller's retention ends loses data the controller relies on.
+    ("fail_shorter_than_retention", with_rules(rule("all", ["ecg-"], base=100, version=30, snapshot=30)), {A, B}),
+    ("fail_extra_rule_deletes_a_early", with_rules(rule("a", ["ecg-dr-a/"], base=365, version=30, snapshot=30),
+                                                   rule("b", ["ecg-dr-b/"], base=730, version=30, snapshot=30),
+                                                   rule("tidy", ["ecg-dr-a"], base=1, version=30, snapshot=30)),
+     {A}),
     ("pass_two_rules_earliest_wins", with_rules(rule("long", ["ecg-"], base=5000, version=30, snapshot=30),
                                                 rule("a", ["ecg-dr-a/"], base=365, version=30, snapshot=30),
                                                 rule("b", ["ecg-dr-b/"], base=730, version=30, snapshot=30)), set()),
@@ -71,5 +76,5 @@ def test_unknown_prefix_is_a_note(value):
 def test_violation_names_clause_resource_and_fix():
     resources = with_rules(rule("b", ["ecg-dr-b/"], base=730, version=30, snapshot=30))
     (finding,) = run(POLICY, *resources, register=REGISTER).mandatory
-    assert finding.message.startswith("[ECG-4]") and "'ecg-dr-a'" in finding.message
+    assert finding.message.startswith("[ECG-4, ECG-7S]") and "'ecg-dr-a'" in finding.message
     assert "retention of 365 days" in finding.message and "prefixMatch 'ecg-dr-a/'" in finding.message

@@ -1,7 +1,7 @@
 import pytest
 
 from policies.retention.ecg_restorable import POLICY
-from tests.policies.helpers import failing_urns, outcome, run
+from tests.policies.helpers import failing_urns, fails_closed, run
 from tests.policies.stores import ECG_ACCOUNT, UNKNOWN, ecg_store, named, ous_store, register, replace_inputs, without
 
 BLOB = f"{ECG_ACCOUNT}-blob"
@@ -34,8 +34,8 @@ def test_stack(case, resources, failing):
 
 
 @pytest.mark.parametrize("value", [UNKNOWN, "[secret]"])
-def test_unknown_is_a_note(value):
-    assert outcome(run(POLICY, *changed(isVersioningEnabled=value), register=register(("ECG",)))) == "unknown"
+def test_unknown_fails_closed(value):
+    assert fails_closed(run(POLICY, *changed(isVersioningEnabled=value), register=register(("ECG",))))
 
 
 def test_violation_names_clause_resource_and_fix():

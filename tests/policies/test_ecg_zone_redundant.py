@@ -2,7 +2,7 @@ import pytest
 
 from policies.retention.ecg_zone_redundant import POLICY
 from tests.policies.helpers import failing_urns, outcome, run
-from tests.policies.stores import ECG_ACCOUNT, UNKNOWN, named, ous_store, ecg_store, register, replace_inputs
+from tests.policies.stores import ECG_ACCOUNT, UNKNOWN, ecg_store, named, ous_store, register, replace_inputs
 
 ACCOUNT = f"acct-{ECG_ACCOUNT}"
 URN = named(ecg_store(), ACCOUNT).urn

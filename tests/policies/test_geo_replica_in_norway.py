@@ -21,7 +21,8 @@ CASES = [
     ("pass_ragrs_norwaywest", [HOME, acct("Standard_RAGRS", location="norwaywest")], set()),
     ("pass_gzrs_display_name", [HOME, acct("Standard_GZRS", location="Norway West")], set()),
     ("pass_zrs_anywhere_is_not_this_rule", [HOME, acct("Standard_ZRS", location="westeurope")], set()),
-    ("pass_gzrs_inherits_norway", [HOME, acct("Standard_GZRS", location=None)], set()),
+    # The inputs do not show an inherited location (location-in-norway refuses it too).
+    ("fail_gzrs_without_location", [HOME, acct("Standard_GZRS", location=None)], {URN}),
     ("pass_no_sku", [HOME, acct(None)], set()),
     ("fail_grs_westeurope", [HOME, acct("Standard_GRS", location="westeurope")], {URN}),
     ("fail_v2_gzrs_swedencentral", [HOME, acct("StandardV2_GZRS", location="swedencentral")], {URN}),

@@ -1,7 +1,7 @@
 import pytest
 
 from policies.location.in_norway import GLOBAL_TYPES, POLICY, REGIONAL_TYPES
-from tests.policies.helpers import failing_urns, outcome, resource, run
+from tests.policies.helpers import failing_urns, fails_closed, outcome, resource, run
 from tests.policies.stores import UNKNOWN, register, resource_group
 
 REGISTER = register(("OUS",))
@@ -29,7 +29,12 @@ CASES = [
     ("pass_display_name", [AUDIT_RG, ws(location="Norway East")], set()),
     ("pass_global_dns_zone", [AUDIT_RG, resource(ZONE, "z", {"location": "global", "resourceGroupName": "rg-test-audit"})],
      set()),
-    ("pass_inherits_norwegian_group", [AUDIT_RG, ws()], set()),
+    # A resource policy sees only the resource's inputs: an inherited location is not shown there.
+    ("fail_inherits_norwegian_group", [AUDIT_RG, ws()], {"ws"}),
+    ("fail_regional_type_without_location", [resource("azure-native:authorization:PolicyAssignment", "pa", {})],
+     {"pa"}),
+    ("fail_versioned_token_abroad", [resource("azure-native:storage/v20230101:StorageAccount", "sa",
+                                              {"location": "westeurope"})], {"sa"}),
     ("pass_child_without_location", [resource(CONTAINER, "c", {"resourceGroupName": "rg-x"})], set()),
     ("pass_entra_objects_ignored", [resource("azuread:index/group:Group", "g", {"location": "westeurope"})], set()),
     ("pass_cosmos_replicas_in_norway", [AUDIT_RG, resource(COSMOS, "db", {
@@ -65,24 +70,21 @@ def test_stack(case, resources, failing):
 
 
 @pytest.mark.parametrize("value", [UNKNOWN, "[secret]"])
-def test_unknown_location_is_a_note_and_others_still_decided(value):
-    evaluation = run(POLICY, AUDIT_RG, ws(location=value), resource(WORKSPACE, "far", {"location": "eastus"}),
+def test_unknown_location_fails_closed_and_others_still_decided(value):
+    unknown = ws(location=value)
+    evaluation = run(POLICY, AUDIT_RG, unknown, resource(WORKSPACE, "far", {"location": "eastus"}),
                      register=REGISTER)
-    assert _short(failing_urns(evaluation)) == {"far"}
-    assert evaluation.unknowns
+    assert _short(failing_urns(evaluation)) == {"ws", "far"}
+    assert fails_closed(run(POLICY, unknown))
+    assert not evaluation.unknowns
 
 
-def test_without_register_it_cannot_decide():
-    assert outcome(run(POLICY, AUDIT_RG, ws(location="norwayeast"))) == "unknown"
-
-
-def test_odd_register_allows_nothing():
-    evaluation = run(POLICY, ws(location="norwayeast"), register={"locations": "norwayeast"})
+def test_norway_is_the_packs_own_not_the_registers():
+    """A forgotten --policy-pack-config, or a register listing other regions, opens no region."""
+    assert outcome(run(POLICY, AUDIT_RG, ws(location="norwayeast"))) == "pass"
+    assert outcome(run(POLICY, AUDIT_RG, ws(location="westeurope"))) == "fail"
+    evaluation = run(POLICY, ws(location="westeurope"), register={"locations": ["westeurope"]})
     assert outcome(evaluation) == "fail"
-
-
-def test_type_tables_do_not_overlap():
-    assert not GLOBAL_TYPES & REGIONAL_TYPES
 
 
 def test_regional_types_have_a_location_input():

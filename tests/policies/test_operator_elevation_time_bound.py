@@ -5,8 +5,16 @@ import pytest
 from policies.rbac import operator_elevation_time_bound as module
 from policies.rbac.operator_elevation_time_bound import POLICY, duration_days
 from tests.policies.helpers import failing_urns, outcome, run
-from tests.policies.rbac_fixtures import OPERATOR_GUID, READER_GUID, RG, UNKNOWN, assignment, container, definitions, \
-    eligibility
+from tests.policies.rbac_fixtures import (
+    OPERATOR_GUID,
+    READER_GUID,
+    RG,
+    UNKNOWN,
+    assignment,
+    container,
+    definitions,
+    eligibility,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -30,7 +38,8 @@ CASES = [
     ("fail_duration_absent", {"type": "AfterDuration"}, "fail"),
     ("fail_end_date_far", {"type": "AfterDateTime", "endDateTime": "2030-01-01T00:00:00Z"}, "fail"),
     ("fail_odd_types", {"type": 1, "duration": 180}, "fail"),
-    ("unknown_duration", {"type": "AfterDuration", "duration": UNKNOWN}, "unknown"),
+    # Unknown (unset in the program) reads as absent: an unreadable duration, refused.
+    ("fail_unknown_duration", {"type": "AfterDuration", "duration": UNKNOWN}, "fail"),
     ("unknown_secret_type", {"type": "[secret]", "duration": "P1D"}, "unknown"),
 ]
 

@@ -1,7 +1,7 @@
 import pytest
 
 from policies.retention.ous_lifecycle import POLICY
-from tests.policies.helpers import failing_urns, outcome, run
+from tests.policies.helpers import STACK_URN, failing_urns, fails_closed, outcome, run
 from tests.policies.stores import (
     OUS_ACCOUNT,
     OUS_RG,
@@ -28,7 +28,9 @@ def with_rules(*rules):
 
 CASES = [
     ("pass_shipped_rule", ous_store(), set()),
-    ("pass_rule_without_prefix_covers_all", with_rules(rule("all", None, base=10)), set()),
+    # A stack policy reads outputs: a prefixMatch the program did not set is unknown in preview,
+    # so the rule can't be shown to cover anything (stricter than Azure, never laxer).
+    ("fail_rule_without_prefix_is_unknown_in_preview", with_rules(rule("all", None, base=10)), {LIFECYCLE_URN}),
     ("pass_one_rule_per_container", with_rules(rule("a", ["rec-ahus-mbt/"]), rule("s", ["rec-sus-mbt"])), set()),
     ("pass_split_by_blob_type", with_rules(rule("b", ["rec-"], blob_types=("blockBlob",)),
                                            rule("a", ["rec-"], blob_types=("appendBlob",))), set()),
@@ -58,7 +60,8 @@ CASES = [
         "actions": {"baseBlob": {"delete": {"daysAfterCreationGreaterThan": 1}}}}}), {LIFECYCLE_URN}),
     ("fail_new_container_by_metadata", ous_store() + [container("sessions", OUS_ACCOUNT, OUS_RG,
                                                                 dpaguard_data_class="recordings")], {LIFECYCLE_URN}),
-    ("fail_odd_rules", with_rules("delete everything"), {LIFECYCLE_URN}),
+    # Not a list of rules: its preview output is unknown, so the policy fails closed on the stack.
+    ("fail_odd_rules", with_rules("delete everything"), {STACK_URN}),
 ]
 
 
@@ -76,9 +79,9 @@ def test_deadline_comes_from_register():
 
 
 @pytest.mark.parametrize("value", [UNKNOWN, "[secret]"])
-def test_unknown_days_is_a_note(value):
-    evaluation = run(POLICY, *with_rules(rule("r", ["rec-"], base=value)), register=REGISTER)
-    assert outcome(evaluation) == "unknown"
+def test_unknown_days_fail_closed(value):
+    """An unknown or secret age reads as "never deleted" (stricter) or undecidable: mandatory either way."""
+    assert fails_closed(run(POLICY, *with_rules(rule("r", ["rec-"], base=value)), register=REGISTER))
 
 
 def test_violation_names_clause_resource_and_fix():

@@ -1,9 +1,9 @@
 import pytest
 
 from policies.audit.storage_blob_logs import POLICY
-from policies.stack import STORAGE_ACCOUNT
-from tests.policies.audit_fixtures import ACCOUNT_ID, SUB, UNKNOWN, diagnostic, logs, workspace
-from tests.policies.helpers import STACK_URN, failing_urns, run
+from policies.stack import BLOB_SERVICE, STORAGE_ACCOUNT
+from tests.policies.audit_fixtures import ACCOUNT_ID, SUB, diagnostic, logs, workspace
+from tests.policies.helpers import STACK_URN, failing_urns, fails_closed, run
 from tests.policies.helpers import resource as make
 
 BLOB = f"{ACCOUNT_ID}/blobServices/default"
@@ -14,45 +14,63 @@ def account(name="trec", rg="rg-t-ous-data"):
     return make(STORAGE_ACCOUNT, name, {"accountName": name, "resourceGroupName": rg})
 
 
+def blob_service(acct):
+    return make(BLOB_SERVICE, f"{acct.name}-blob", {"accountName": acct.name, "resourceGroupName": "rg",
+                                                    "blobServicesName": "default"}, depends_on=[acct])
+
+
 ALL3 = logs("StorageRead", "StorageWrite", "StorageDelete")
+ACCT = account()
+SERVICE = blob_service(ACCT)
 
 CASES = [
-    ("pass_three_categories", [diagnostic("d", BLOB, ALL3)], set()),
-    ("pass_all_logs_group", [diagnostic("d", BLOB, [{"categoryGroup": "allLogs", "enabled": True}])], set()),
-    ("pass_audit_group", [diagnostic("d", BLOB, [{"categoryGroup": "audit", "enabled": True}])], set()),
-    ("pass_split_over_two_settings", [diagnostic("d1", BLOB, logs("StorageRead")),
-                                      diagnostic("d2", BLOB.upper(), logs("StorageWrite", "StorageDelete"))], set()),
-    ("fail_no_setting", [], {"trec"}),
-    ("fail_delete_missing", [diagnostic("d", BLOB, logs("StorageRead", "StorageWrite"))], {"trec"}),
-    ("fail_disabled", [diagnostic("d", BLOB, logs("StorageRead", "StorageWrite", "StorageDelete", enabled=False))],
-     {"trec"}),
-    ("fail_on_account_not_blob_service", [diagnostic("d", ACCOUNT_ID, ALL3)], {"trec"}),
-    ("fail_workspace_not_in_stack", [diagnostic("d", BLOB, ALL3, workspace_id=OTHER_WS)], {"trec"}),
-    ("fail_odd_types", [diagnostic("d", BLOB, "StorageRead")], {"trec"}),
+    ("pass_three_categories", [diagnostic("d", BLOB, ALL3, targets=(SERVICE,))], set()),
+    ("pass_all_logs_group", [diagnostic("d", BLOB, [{"categoryGroup": "allLogs", "enabled": True}],
+                                        targets=(SERVICE,))], set()),
+    ("pass_audit_group", [diagnostic("d", BLOB, [{"categoryGroup": "audit", "enabled": True}], targets=(SERVICE,))],
+     set()),
+    ("pass_split_over_two_settings", [diagnostic("d1", BLOB, logs("StorageRead"), targets=(SERVICE,)),
+                                      diagnostic("d2", BLOB.upper(), logs("StorageWrite", "StorageDelete"),
+                                                 targets=(SERVICE,))], set()),
+    ("fail_no_setting", [], {ACCT.urn}),
+    ("fail_delete_missing", [diagnostic("d", BLOB, logs("StorageRead", "StorageWrite"), targets=(SERVICE,))],
+     {ACCT.urn}),
+    ("fail_disabled", [diagnostic("d", BLOB, logs("StorageRead", "StorageWrite", "StorageDelete", enabled=False),
+                                  targets=(SERVICE,))], {ACCT.urn}),
+    # Depending on the account, not its blob service: the setting logs the account itself.
+    ("fail_on_account_not_blob_service", [diagnostic("d", ACCOUNT_ID, ALL3, targets=(ACCT,))], {ACCT.urn}),
+    ("fail_setting_tied_to_nothing", [diagnostic("d", BLOB, ALL3)], {ACCT.urn}),
+    ("fail_workspace_not_in_stack", [diagnostic("d", BLOB, ALL3, workspace_id=OTHER_WS, targets=(SERVICE,),
+                                                to_stack_workspace=False)], {ACCT.urn}),
+    # Not a list: its preview output is unknown, so the policy fails closed on the stack.
+    ("fail_odd_types", [diagnostic("d", BLOB, "StorageRead", targets=(SERVICE,))], {STACK_URN}),
 ]
 
 
 @pytest.mark.parametrize(("case", "settings", "failing"), CASES, ids=[c[0] for c in CASES])
 def test_blob_logs(case, settings, failing):
-    acct = account()
-    evaluation = run(POLICY, workspace(), acct, *settings)
-    assert failing_urns(evaluation) == ({acct.urn} if failing else set()), [f.message for f in evaluation.findings]
+    evaluation = run(POLICY, workspace(), ACCT, SERVICE, *settings)
+    assert failing_urns(evaluation) == failing, [f.message for f in evaluation.findings]
 
 
 def test_each_account_needs_its_own():
-    a, b = account("trec"), account("tecg00", "rg-t-ecg-data")
-    evaluation = run(POLICY, workspace(), a, b, diagnostic("d", BLOB, ALL3))
+    b = account("tecg00", "rg-t-ecg-data")
+    evaluation = run(POLICY, workspace(), ACCT, SERVICE, b, blob_service(b), diagnostic("d", BLOB, ALL3,
+                                                                                       targets=(SERVICE,)))
     assert failing_urns(evaluation) == {b.urn}
 
 
-def test_unknown_setting_leaves_missing_logs_undecided():
-    a, b = account("trec"), account("tecg00", "rg-t-ecg-data")
-    evaluation = run(POLICY, workspace(), a, b, diagnostic("d", BLOB, ALL3), diagnostic("u", UNKNOWN, ALL3))
-    assert failing_urns(evaluation) == set()
-    assert [f.urn for f in evaluation.unknowns] == [STACK_URN]
+def test_a_setting_depending_on_two_blob_services_fails_closed():
+    b = account("tecg00", "rg-t-ecg-data")
+    other = blob_service(b)
+    evaluation = run(POLICY, workspace(), ACCT, SERVICE, b, other, diagnostic("d", BLOB, ALL3,
+                                                                             targets=(SERVICE, other)))
+    assert fails_closed(evaluation) and failing_urns(evaluation) == {STACK_URN}
 
 
 def test_violation_names_clause_resource_and_fix():
-    (finding,) = run(POLICY, workspace(), account(), diagnostic("d", BLOB, logs("StorageRead"))).mandatory
-    assert "[OUS-6.b" in finding.message and "'trec'" in finding.message and "StorageDelete" in finding.message
+    (finding,) = run(POLICY, workspace(), ACCT, SERVICE,
+                     diagnostic("d", BLOB, logs("StorageRead"), targets=(SERVICE,))).mandatory
+    assert finding.message.startswith("[OUS-6.b, ECG-7S] ") and "'trec'" in finding.message
+    assert "StorageDelete" in finding.message
     assert finding.clauses == ("OUS-6.b", "ECG-7S")

@@ -2,7 +2,12 @@ import copy
 
 import pytest
 
-from policies.network.vpn_entra_openvpn import POLICY, VIRTUAL_NETWORK_GATEWAY
+from policies.network.vpn_entra_openvpn import (
+    P2S_VPN_GATEWAY,
+    POLICY,
+    VIRTUAL_NETWORK_GATEWAY,
+    VPN_SERVER_CONFIGURATION,
+)
 from tests.policies.helpers import outcome, resource, run
 from tests.policies.registers import TENANT, VPN_AUDIENCE, register
 
@@ -81,9 +86,96 @@ def test_gateway(case, inputs, expected):
     assert outcome(evaluation) == expected, [f.message for f in evaluation.findings]
 
 
-@pytest.mark.parametrize("type_", ["azure-native:network:P2sVpnGateway", "azure-native:network:VpnServerConfiguration"])
-def test_virtual_wan_point_to_site_is_refused(type_):
-    assert outcome(run(POLICY, resource(type_, "wan-p2s", {}), register=register())) == "fail"
+# Virtual WAN point-to-site (modules/egress.py): the same rules on the server configuration and the gateway.
+pass_server_config = {
+    "properties": {
+        "vpnProtocols": ["OpenVPN"],
+        "vpnAuthenticationTypes": ["AAD"],
+        "aadAuthenticationParameters": {
+            "aadTenant": f"https://login.microsoftonline.com/{TENANT}",
+            "aadIssuer": f"https://sts.windows.net/{TENANT}/",
+            "aadAudience": VPN_AUDIENCE,
+        },
+    },
+}
+
+
+def server(**changes):
+    inputs = copy.deepcopy(pass_server_config)
+    for k, v in changes.items():
+        target = inputs["properties"]["aadAuthenticationParameters"] if k.startswith("aad") else inputs["properties"]
+        if v is None:
+            target.pop(k, None)
+        else:
+            target[k] = v
+    return inputs
+
+
+SERVER_CASES = [
+    ("pass_server_config", pass_server_config, "pass"),
+    ("fail_hub_ikev2_too", server(vpnProtocols=["OpenVPN", "IkeV2"]), "fail"),
+    ("fail_hub_protocols_absent", server(vpnProtocols=None), "fail"),
+    ("fail_hub_certificate_auth", server(vpnAuthenticationTypes=["AAD", "Certificate"]), "fail"),
+    ("fail_hub_auth_absent", server(vpnAuthenticationTypes=None), "fail"),
+    ("fail_hub_root_certificate", server(vpnClientRootCertificates=[{"name": "root", "publicCertData": "MIIC"}]),
+     "fail"),
+    ("fail_hub_radius_server", server(radiusServerAddress="10.0.0.4"), "fail"),
+    ("fail_hub_radius_servers", server(radiusServers=[{"radiusServerAddress": "10.0.0.4"}]), "fail"),
+    ("fail_hub_radius_client_root", server(radiusClientRootCertificates=[{"name": "r", "thumbprint": "AB"}]), "fail"),
+    ("fail_hub_policy_groups", server(configurationPolicyGroups=[{"name": "g", "isDefault": True}]), "fail"),
+    ("fail_hub_other_tenant",
+     server(aadTenant="https://login.microsoftonline.com/11111111-1111-1111-1111-111111111111"), "fail"),
+    ("fail_hub_issuer_without_slash", server(aadIssuer=f"https://sts.windows.net/{TENANT}"), "fail"),
+    ("fail_hub_wrong_audience", server(aadAudience="41b23e61-6c1e-4545-b367-cd054e0ed4b4"), "fail"),
+    ("fail_hub_no_aad_parameters", {"properties": {"vpnProtocols": ["OpenVPN"], "vpnAuthenticationTypes": ["AAD"]}},
+     "fail"),
+    ("fail_hub_no_properties", {}, "fail"),
+    ("unknown_hub_protocols", server(vpnProtocols=UNKNOWN), "unknown"),
+]
+
+
+@pytest.mark.parametrize(("case", "inputs", "expected"), SERVER_CASES, ids=[c[0] for c in SERVER_CASES])
+def test_hub_server_configuration(case, inputs, expected):
+    evaluation = run(POLICY, resource(VPN_SERVER_CONFIGURATION, "vpn-config", inputs), register=register())
+    assert outcome(evaluation) == expected, [f.message for f in evaluation.findings]
+
+
+SERVER_ID = ("/subscriptions/9b2e6f3a-1c4d-4e8f-a7b6-3d5c2e1f0a94/resourceGroups/rg-ouskl-network/providers/"
+             "Microsoft.Network/vpnServerConfigurations/vpnsc-ouskl-entra")
+
+
+def hub_gateway(*pools, server_id=SERVER_ID):
+    return {
+        "vpnServerConfiguration": {"id": server_id} if server_id else None,
+        "p2SConnectionConfigurations": [
+            {"name": f"c{i}", "vpnClientAddressPool": {"addressPrefixes": pool}, "enableInternetSecurity": True}
+            for i, pool in enumerate(pools)
+        ],
+    }
+
+
+GATEWAY_CASES = [
+    ("pass_hub_gateway", hub_gateway(["172.16.201.0/24"]), "pass"),
+    ("fail_hub_other_pool", hub_gateway(["172.16.202.0/24"]), "fail"),
+    ("fail_hub_extra_prefix", hub_gateway(["172.16.201.0/24", "10.9.0.0/16"]), "fail"),
+    ("fail_hub_second_configuration", hub_gateway(["172.16.201.0/24"], ["172.16.201.0/24"]), "fail"),
+    ("fail_hub_no_configuration", hub_gateway(), "fail"),
+    ("fail_hub_no_server_configuration", hub_gateway(["172.16.201.0/24"], server_id=None), "fail"),
+]
+
+
+@pytest.mark.parametrize(("case", "inputs", "expected"), GATEWAY_CASES, ids=[c[0] for c in GATEWAY_CASES])
+def test_hub_gateway(case, inputs, expected):
+    evaluation = run(POLICY, resource(P2S_VPN_GATEWAY, "p2s-gateway", inputs), register=register())
+    assert outcome(evaluation) == expected, [f.message for f in evaluation.findings]
+
+
+def test_hub_violation_names_clause_resource_and_fix():
+    evaluation = run(POLICY, resource(VPN_SERVER_CONFIGURATION, "egress-vpn-config",
+                                      server(vpnAuthenticationTypes=["Certificate"])), register=register())
+    (finding,) = evaluation.mandatory
+    assert "'egress-vpn-config'" in finding.message and "set vpnAuthenticationTypes: [AAD]" in finding.message
+    assert finding.clauses == ("OUS-6.1.c", "OUS-6.1.e", "OUS-6.1.d")
 
 
 def test_without_register_it_is_undecided():

@@ -12,26 +12,33 @@ def gateway(**changes):
 
 
 OTHER_WS = f"{SUB}/resourceGroups/x/providers/Microsoft.OperationalInsights/workspaces/y"
+GW = gateway()
+OTHER_GW = resource(VIRTUAL_NETWORK_GATEWAY, "gw2", {"gatewayType": "Vpn"})
+
 CASES = [
     ("pass_all_gateway_categories", [diagnostic("d", GATEWAY_ID, logs("GatewayDiagnosticLog", "IKEDiagnosticLog",
-                                                                      "P2SDiagnosticLog"))], "pass"),
-    ("pass_all_logs", [diagnostic("d", GATEWAY_ID, [{"categoryGroup": "allLogs", "enabled": True}])], "pass"),
+                                                                      "P2SDiagnosticLog"), targets=(GW,))], "pass"),
+    ("pass_all_logs", [diagnostic("d", GATEWAY_ID, [{"categoryGroup": "allLogs", "enabled": True}], targets=(GW,))],
+     "pass"),
     ("fail_no_setting", [], "fail"),
-    ("fail_without_p2s", [diagnostic("d", GATEWAY_ID, logs("GatewayDiagnosticLog", "IKEDiagnosticLog"))], "fail"),
-    ("fail_disabled", [diagnostic("d", GATEWAY_ID, logs("P2SDiagnosticLog", enabled=False))], "fail"),
-    ("fail_other_workspace", [diagnostic("d", GATEWAY_ID, logs("P2SDiagnosticLog"), workspace_id=OTHER_WS)], "fail"),
-    ("fail_odd_types", [diagnostic("d", GATEWAY_ID, {"P2SDiagnosticLog": True})], "fail"),
-    ("unknown_uri", [diagnostic("d", UNKNOWN, logs("P2SDiagnosticLog"))], "unknown"),
+    ("fail_without_p2s", [diagnostic("d", GATEWAY_ID, logs("GatewayDiagnosticLog", "IKEDiagnosticLog"),
+                                     targets=(GW,))], "fail"),
+    ("fail_disabled", [diagnostic("d", GATEWAY_ID, logs("P2SDiagnosticLog", enabled=False), targets=(GW,))], "fail"),
+    ("fail_other_workspace", [diagnostic("d", GATEWAY_ID, logs("P2SDiagnosticLog"), workspace_id=OTHER_WS,
+                                         targets=(GW,), to_stack_workspace=False)], "fail"),
+    ("unknown_odd_types", [diagnostic("d", GATEWAY_ID, {"P2SDiagnosticLog": True}, targets=(GW,))], "unknown"),
+    # Outputs carry no resourceUri: a setting logs the one gateway it depends on; with two it logs neither.
+    ("fail_setting_tied_to_two_gateways", [OTHER_GW, diagnostic("d", UNKNOWN, logs("P2SDiagnosticLog"),
+                                                                targets=(GW, OTHER_GW))], "fail"),
 ]
 
 
 @pytest.mark.parametrize(("case", "settings", "expected"), CASES, ids=[c[0] for c in CASES])
 def test_gateway_logs(case, settings, expected):
-    gw = gateway()
-    evaluation = run(POLICY, workspace(), gw, *settings)
+    evaluation = run(POLICY, workspace(), GW, *settings)
     assert outcome(evaluation) == expected, [f.message for f in evaluation.findings]
-    if expected == "fail":
-        assert failing_urns(evaluation) == {gw.urn}
+    if expected == "fail" and case != "fail_setting_tied_to_two_gateways":
+        assert failing_urns(evaluation) == {GW.urn}
 
 
 def test_expressroute_gateway_needs_none():
@@ -40,5 +47,5 @@ def test_expressroute_gateway_needs_none():
 
 def test_violation_names_clause_resource_and_fix():
     (finding,) = run(POLICY, workspace(), gateway()).findings
-    assert "[OUS-6.b" in finding.message and "'gw'" in finding.message and "P2SDiagnosticLog" in finding.message
+    assert finding.message.startswith("[OUS-6.b, OUS-6.1.c] ") and "'gw'" in finding.message and "P2SDiagnosticLog" in finding.message
     assert finding.clauses == ("OUS-6.b", "OUS-6.1.c")

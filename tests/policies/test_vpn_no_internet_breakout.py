@@ -1,10 +1,19 @@
 import pytest
 
-from policies.network.vpn_no_internet_breakout import CONNECTION, LOCAL_NETWORK_GATEWAY, POLICY, \
-    VIRTUAL_NETWORK_GATEWAY
+from policies.network.vpn_no_internet_breakout import (
+    CONNECTION,
+    HUB_ROUTE_TABLE,
+    HUB_VNET_CONNECTION,
+    LOCAL_NETWORK_GATEWAY,
+    POLICY,
+    VIRTUAL_HUB,
+    VIRTUAL_NETWORK_GATEWAY,
+)
 from tests.policies.helpers import outcome, resource, run
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+FW_ID = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/azureFirewalls/afw-hub"
+CONN_ID = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualHubs/h/hubVirtualNetworkConnections/c"
 
 CASES = [
     ("pass_gateway_plain", VIRTUAL_NETWORK_GATEWAY, {"gatewayType": "Vpn", "enableBgp": False}, "pass"),
@@ -35,6 +44,24 @@ CASES = [
      "unknown"),
     ("unknown_connection_bgp", CONNECTION, {"enableBgp": UNKNOWN}, "unknown"),
     ("unknown_secret_selectors", CONNECTION, {"trafficSelectorPolicies": "[secret]"}, "unknown"),
+    # Virtual WAN secured hub (modules/egress.py)
+    ("pass_hub_route_to_firewall", HUB_ROUTE_TABLE,
+     {"routes": [{"name": "r", "destinationType": "CIDR", "destinations": ["0.0.0.0/0"], "nextHopType": "ResourceId",
+                  "nextHop": FW_ID}]}, "pass"),
+    ("pass_hub_private_route", HUB_ROUTE_TABLE,
+     {"routes": [{"name": "r", "destinationType": "CIDR", "destinations": ["10.80.0.0/16"], "nextHop": CONN_ID}]},
+     "pass"),
+    ("fail_hub_route_public_elsewhere", HUB_ROUTE_TABLE,
+     {"routes": [{"name": "r", "destinationType": "CIDR", "destinations": ["0.0.0.0/0"], "nextHop": CONN_ID}]},
+     "fail"),
+    ("fail_hub_inline_public_route", VIRTUAL_HUB,
+     {"routeTable": {"routes": [{"addressPrefixes": ["0.0.0.0/0"], "nextHopIpAddress": "10.60.3.4"}]}}, "fail"),
+    ("pass_hub_inline_private_route", VIRTUAL_HUB,
+     {"routeTable": {"routes": [{"addressPrefixes": ["10.80.0.0/16"], "nextHopIpAddress": "10.60.3.4"}]}}, "pass"),
+    ("fail_hub_connection_public_static_route", HUB_VNET_CONNECTION,
+     {"routingConfiguration": {"vnetRoutes": {"staticRoutes": [
+         {"name": "out", "addressPrefixes": ["0.0.0.0/0"], "nextHopIpAddress": "10.60.3.4"}]}}}, "fail"),
+    ("pass_hub_connection_no_static_routes", HUB_VNET_CONNECTION, {"enableInternetSecurity": True}, "pass"),
 ]
 
 

@@ -9,6 +9,7 @@ mutation catches fails the suite.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +21,9 @@ class Mutation:
 
     id: unique, kebab-case, says what is broken (`storage-shared-key-on`).
     stacks: the shipped stacks it applies to (only those that have the resources it changes).
-    apply: changes the plan dict in place (inputs edited, resources added or removed).
+    apply: changes the plan dict in place (inputs edited, resources added or removed); the
+      outputs of every resource whose inputs it changed are dropped afterwards, so the evaluator
+      re-derives them (preview outputs) as the engine would.
     caught_by: policy names that must report a violation (at their own enforcement level).
     clauses: clause ids that must appear among those violations' clauses.
     """
@@ -30,6 +33,25 @@ class Mutation:
     apply: Callable[[dict], None]
     caught_by: frozenset[str] | set[str]
     clauses: frozenset[str] | set[str]
+
+    def __post_init__(self) -> None:
+        # Stack policies read outputs: after the inputs change, the outputs plan.json recorded are
+        # stale. Dropping them makes the evaluator re-derive them from the new inputs
+        # (dpaguard.engine.preview_outputs, as the engine's preview would), see /tmp/team A_READY.
+        change = self.apply
+        if getattr(change, "__rederives_outputs__", False):
+            return
+
+        def apply(plan: dict) -> None:
+            before = {r.get("urn"): json.dumps(r.get("inputs"), sort_keys=True, default=str)
+                      for r in plan.get("resources", [])}
+            change(plan)
+            for r in plan.get("resources", []):
+                if before.get(r.get("urn")) != json.dumps(r.get("inputs"), sort_keys=True, default=str):
+                    r.pop("outputs", None)
+
+        apply.__rederives_outputs__ = True  # type: ignore[attr-defined]
+        object.__setattr__(self, "apply", apply)
 
 
 # ------------------------------------------------------------------ helpers (additive: add, don't change)

@@ -16,6 +16,8 @@ from tests.policies.mutations import Mutation, find, remove, resources
 BOTH = ("ous-kvalitetslab", "ecg247")
 OUS = ("ous-kvalitetslab",)
 ECG = ("ecg247",)
+# The shipped stacks without `egress` (tests/policies/plans.py): the VNet gateway of modules/vpn.py.
+VNETGW = ("ous-kvalitetslab-vnetgw", "ecg247-vnetgw")
 
 GATEWAY = "azure-native:network:VirtualNetworkGateway"
 NSG = "azure-native:network:NetworkSecurityGroup"
@@ -312,17 +314,17 @@ def breach_alerts_unrouted(plan: dict) -> None:
 
 MUTATIONS: list[Mutation] = [
     # network
-    Mutation("vpn-adds-ikev2", BOTH, vpn_adds_ikev2, {"network-vpn-entra-openvpn"}, {"OUS-6.1.e", "OUS-6.1.c"}),
-    Mutation("vpn-adds-certificate-login", BOTH, vpn_adds_certificate_login, {"network-vpn-entra-openvpn"},
+    Mutation("vpn-adds-ikev2", VNETGW, vpn_adds_ikev2, {"network-vpn-entra-openvpn"}, {"OUS-6.1.e", "OUS-6.1.c"}),
+    Mutation("vpn-adds-certificate-login", VNETGW, vpn_adds_certificate_login, {"network-vpn-entra-openvpn"},
              {"OUS-6.1.c", "OUS-6.1.d"}),
-    Mutation("vpn-issuer-without-slash", BOTH, vpn_issuer_without_slash, {"network-vpn-entra-openvpn"},
+    Mutation("vpn-issuer-without-slash", VNETGW, vpn_issuer_without_slash, {"network-vpn-entra-openvpn"},
              {"OUS-6.1.c"}),
-    Mutation("vpn-split-tunnel", BOTH, vpn_split_tunnel, {"network-vpn-forced-tunnel"}, {"OUS-6.1.c"}),
-    Mutation("vpn-custom-routes-removed", BOTH, vpn_custom_routes_removed, {"network-vpn-forced-tunnel"},
+    Mutation("vpn-split-tunnel", VNETGW, vpn_split_tunnel, {"network-vpn-forced-tunnel"}, {"OUS-6.1.c"}),
+    Mutation("vpn-custom-routes-removed", VNETGW, vpn_custom_routes_removed, {"network-vpn-forced-tunnel"},
              {"OUS-6.1.c"}),
-    Mutation("vpn-site-breaks-out", BOTH, vpn_site_breaks_out, {"network-vpn-no-internet-breakout"},
+    Mutation("vpn-site-breaks-out", VNETGW, vpn_site_breaks_out, {"network-vpn-no-internet-breakout"},
              {"OUS-6.1.c", "OUS-6.1.b"}),
-    Mutation("vpn-gateway-not-zone-redundant", BOTH, vpn_gateway_not_zone_redundant,
+    Mutation("vpn-gateway-not-zone-redundant", VNETGW, vpn_gateway_not_zone_redundant,
              {"network-vpn-gateway-zone-redundant"}, {"ECG-7S"}),
     Mutation("nsg-ssh-from-internet", BOTH, nsg_ssh_from_internet, {"network-nsg-no-internet-management-ports"},
              {"OUS-6.1.b", "OUS-6.1.c"}),
@@ -372,7 +374,7 @@ MUTATIONS: list[Mutation] = [
              {"OUS-6.b"}),
     Mutation("audit-blob-deletes-not-logged", BOTH, audit_blob_deletes_not_logged, {"audit-storage-blob-logs"},
              {"OUS-6.b"}),
-    Mutation("audit-vpn-logs-removed", BOTH, audit_vpn_logs_removed, {"audit-vpn-gateway-logs"}, {"OUS-6.b"}),
+    Mutation("audit-vpn-logs-removed", VNETGW, audit_vpn_logs_removed, {"audit-vpn-gateway-logs"}, {"OUS-6.b"}),
     Mutation("audit-activity-log-removed", BOTH, audit_activity_log_removed, {"audit-activity-log"}, {"OUS-6.b"}),
     Mutation("breach-dpo-not-notified", OUS, breach_dpo_not_notified, {"audit-breach-alerts-reach-contacts"},
              {"OUS-6.a"}),

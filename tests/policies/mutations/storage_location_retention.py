@@ -366,7 +366,7 @@ def _sub_processor_abroad(plan: dict) -> None:
 GOVERNANCE = [
     Mutation("governance-account-shared-by-agreements", BOTH, _shared_account, {"governance-dedicated-store"},
              {"OUS-3", "ECG-6"}),
-    Mutation("governance-other-agreements-container", BOTH, _foreign_container, {"governance-dedicated-store"},
+    Mutation("governance-other-agreements-container", BOTH, _foreign_container, {"governance-container-labels"},
              {"OUS-3"}),
     Mutation("governance-database-in-data-group", BOTH, _database_in_data_group, {"governance-data-group-contents"},
              {"OUS-3", "OUS-2"}),

@@ -1,0 +1,66 @@
+"""Roles go to the stack's own groups, and only roles the stack defines (OUS-6.2, OUS-6.1.a, OUS-7, ECG-7).
+
+A stack policy: a role assignment or PIM eligibility's principal must be an Entra ID group of
+this stack. In preview a new group's object id is unknown, and a literal id names someone the
+register does not vouch for; what ties the assignment to a group is that its `principalId`
+came from that group (propertyDependencies, pulumi_policy `PolicyResource.property_dependencies`;
+modules/roles.py passes the group's object_id Output). A literal principal id, or one taken
+from anything but a group of the stack, is refused.
+
+The role it grants must be a RoleDefinition of this stack (the one it depends on,
+policies/authz.role_definition_of), whose permissions rbac-custom-roles-least-privilege reads.
+A built-in role (a hand list of privileged GUIDs can never be complete: the built-in "Storage
+Account Key Operator Service Role" lists account keys) or a custom role defined elsewhere is
+something no policy of the pack has read, so it is refused. Where the definition's `name` output
+(its GUID) is known, i.e. it exists already, the assignment must name that GUID; for a definition
+created in the same preview it is unknown (pulumi-azure-native preview outputs), see
+docs/policies.md for that residual risk.
+"""
+
+from policies.authz import ASSIGNMENT_TYPES, principal_groups, role_definition_of, role_guid
+from policies.lib import get_str, get_str_or_absent, stack_policy
+from policies.stack import Undecided, label_of
+
+
+def validate(args, report_violation) -> None:
+    undecided = Undecided()
+    for r in args.resources:
+        if r.resource_type not in ASSIGNMENT_TYPES:
+            continue
+        label = label_of(r)
+        if not principal_groups(r):
+            report_violation(
+                f"{label} grants its role to a principal that is not a group of this stack (its principalId "
+                "comes from no azuread Group of the stack): pass the object_id of one of modules/access.py's groups "
+                "as principal_id", r.urn)
+        with undecided.about(label):
+            role_id = get_str(r.props, "roleDefinitionId")
+            definition = role_definition_of(r)
+            if definition is None:
+                report_violation(
+                    f"{label} grants role {role_id!r}, which no RoleDefinition of this stack defines (a built-in "
+                    "role or one defined elsewhere), so no policy of the pack has read what it allows: grant the "
+                    "uploader, reader, operator or deployer role of modules/roles.py and make the assignment depend "
+                    "on that RoleDefinition", r.urn)
+                continue
+            # Unknown in preview for a definition created in the same run: nothing to compare yet.
+            defined = role_guid(get_str_or_absent(definition.props, "name"))
+            if defined is not None and defined != role_guid(role_id):
+                report_violation(
+                    f"{label} depends on {label_of(definition)} (role {defined}) but grants role {role_id!r}: "
+                    "grant the role it depends on", r.urn)
+    undecided.finish()
+
+
+POLICY = stack_policy(
+    name="rbac-principals-in-stack",
+    clauses=("OUS-6.2", "OUS-6.1.a", "OUS-7", "ECG-7"),
+    area="rbac",
+    description="Every role assignment and PIM eligibility takes its principalId from an Entra ID group of this "
+    "stack (its property dependency), never a literal object id or another principal, and grants a RoleDefinition "
+    "of this stack (the one it depends on), never a built-in role or a role defined elsewhere.",
+    remediation="Assign the roles of modules/roles.py (depending on their RoleDefinition) with "
+    "principal_id=<group>.object_id of the controller, ingest or operator groups (modules/roles.py does); put people "
+    "into those groups through the register.",
+    validate=validate,
+)
