@@ -294,15 +294,17 @@ class MfaAccess(pulumi.ComponentResource):
 _EVERYWHERE = azuread.ConditionalAccessPolicyConditionsLocationsArgs(included_locations=[ALL])
 
 
-def _block(
-    name: str, display_name: str, conditions: azuread.ConditionalAccessPolicyConditionsArgs,
-    opts: pulumi.ResourceOptions,
-) -> azuread.ConditionalAccessPolicy:
-    return azuread.ConditionalAccessPolicy(
-        name, display_name=display_name, state=ENABLED, conditions=conditions,
-        grant_controls=azuread.ConditionalAccessPolicyGrantControlsArgs(operator="OR", built_in_controls=["block"]),
-        opts=opts,
-    )
+# The baseline's blocks for all users on all resources, each narrowed to one condition
+# (key, display name after the prefix, {conditions property: its one value}).
+_BLOCKED_SIGN_INS: tuple[tuple[str, str, dict[str, str]], ...] = (
+    # MS.AAD.2.1 / 2.3 (Entra ID P2, checked in config): a user or a sign-in that ID Protection
+    # rates high risk is most likely someone else holding valid credentials.
+    ("block-high-user-risk", "block users detected as high risk", {"user_risk_levels": HIGH}),
+    ("block-high-sign-in-risk", "block sign-ins detected as high risk", {"sign_in_risk_levels": HIGH}),
+    # MS.AAD.3.9: the device code flow lets a phisher have a victim sign in for the phisher's
+    # session (ScubaGear compares the transfer methods with exactly "deviceCodeFlow").
+    ("block-device-code-flow", "block the device code flow", {"authentication_flow_transfer_methods": DEVICE_CODE_FLOW}),
+)
 
 
 def _baseline_policies(
@@ -314,112 +316,60 @@ def _baseline_policies(
     every location, every client type, and excludes the break-glass accounts only."""
     excluded = list(args.break_glass)
     everyone = _everyone_everywhere([ALL], ["all"], excluded)
-    policies = {
-        # MS.AAD.3.1 (OUS-6.1.d): phishing-resistant MFA for all users on all resources; SMS, voice
-        # and one-time codes can be relayed by a look-alike sign-in page, FIDO2/WHfB/CBA cannot.
-        "phishing-resistant-mfa": azuread.ConditionalAccessPolicy(
-            f"{name}-phishing-resistant-mfa",
-            display_name=f"{args.prefix}: require phishing-resistant MFA for all users on all resources",
-            state=ENABLED,
-            conditions=everyone,
-            grant_controls=azuread.ConditionalAccessPolicyGrantControlsArgs(
-                operator="OR", authentication_strength_policy_id=PHISHING_RESISTANT_STRENGTH),
-            opts=opts,
-        ),
-        # MS.AAD.3.6: the same for the highly privileged directory roles, a backstop if the
-        # all-users policy is ever changed (the baseline's rationale).
-        "privileged-roles-phishing-resistant-mfa": azuread.ConditionalAccessPolicy(
-            f"{name}-privileged-roles-phishing-resistant-mfa",
-            display_name=f"{args.prefix}: require phishing-resistant MFA for highly privileged roles",
-            state=ENABLED,
-            conditions=azuread.ConditionalAccessPolicyConditionsArgs(
-                client_app_types=["all"],
-                applications=azuread.ConditionalAccessPolicyConditionsApplicationsArgs(included_applications=[ALL]),
-                users=azuread.ConditionalAccessPolicyConditionsUsersArgs(
-                    included_roles=list(HIGHLY_PRIVILEGED_ROLES.values()), excluded_users=excluded),
-                locations=_EVERYWHERE,
-            ),
-            grant_controls=azuread.ConditionalAccessPolicyGrantControlsArgs(
-                operator="OR", authentication_strength_policy_id=PHISHING_RESISTANT_STRENGTH),
-            opts=opts,
-        ),
-        # MS.AAD.3.2 (OUS-6.1.d, ECG-7): MFA on every app, not only the three the older policies name.
-        "all-apps-mfa": azuread.ConditionalAccessPolicy(
-            f"{name}-all-apps-mfa",
-            display_name=f"{args.prefix}: require MFA for all users on all resources",
-            state=ENABLED,
-            conditions=everyone,
-            grant_controls=azuread.ConditionalAccessPolicyGrantControlsArgs(operator="OR", built_in_controls=["mfa"]),
-            opts=opts,
-        ),
-        # MS.AAD.2.1 / 2.3 (Entra ID P2, checked in config): a user or a sign-in that ID Protection
-        # rates high risk is most likely someone else holding valid credentials.
-        "block-high-user-risk": _block(
-            f"{name}-block-high-user-risk", f"{args.prefix}: block users detected as high risk",
-            azuread.ConditionalAccessPolicyConditionsArgs(
-                client_app_types=["all"], user_risk_levels=[HIGH],
-                applications=azuread.ConditionalAccessPolicyConditionsApplicationsArgs(included_applications=[ALL]),
-                users=azuread.ConditionalAccessPolicyConditionsUsersArgs(included_users=[ALL], excluded_users=excluded),
-                locations=_EVERYWHERE,
-            ),
-            opts,
-        ),
-        "block-high-sign-in-risk": _block(
-            f"{name}-block-high-sign-in-risk", f"{args.prefix}: block sign-ins detected as high risk",
-            azuread.ConditionalAccessPolicyConditionsArgs(
-                client_app_types=["all"], sign_in_risk_levels=[HIGH],
-                applications=azuread.ConditionalAccessPolicyConditionsApplicationsArgs(included_applications=[ALL]),
-                users=azuread.ConditionalAccessPolicyConditionsUsersArgs(included_users=[ALL], excluded_users=excluded),
-                locations=_EVERYWHERE,
-            ),
-            opts,
-        ),
-        # MS.AAD.3.9: the device code flow lets a phisher have a victim sign in for the phisher's
-        # session (ScubaGear compares the transfer methods with exactly "deviceCodeFlow").
-        "block-device-code-flow": _block(
-            f"{name}-block-device-code-flow", f"{args.prefix}: block the device code flow",
-            azuread.ConditionalAccessPolicyConditionsArgs(
-                client_app_types=["all"], authentication_flow_transfer_methods=[DEVICE_CODE_FLOW],
-                applications=azuread.ConditionalAccessPolicyConditionsApplicationsArgs(included_applications=[ALL]),
-                users=azuread.ConditionalAccessPolicyConditionsUsersArgs(included_users=[ALL], excluded_users=excluded),
-                locations=_EVERYWHERE,
-            ),
-            opts,
-        ),
-    }
+    all_resources = azuread.ConditionalAccessPolicyConditionsApplicationsArgs(included_applications=[ALL])
+    phishing_resistant = azuread.ConditionalAccessPolicyGrantControlsArgs(
+        operator="OR", authentication_strength_policy_id=PHISHING_RESISTANT_STRENGTH)
+    policies: dict[str, azuread.ConditionalAccessPolicy] = {}
+
+    def add(
+        key: str, action: str, conditions: azuread.ConditionalAccessPolicyConditionsArgs,
+        grant: azuread.ConditionalAccessPolicyGrantControlsArgs,
+    ) -> None:
+        policies[key] = azuread.ConditionalAccessPolicy(
+            f"{name}-{key}", display_name=f"{args.prefix}: {action}", state=ENABLED,
+            conditions=conditions, grant_controls=grant, opts=opts,
+        )
+
+    def conditions(
+        applications: azuread.ConditionalAccessPolicyConditionsApplicationsArgs,
+        users: azuread.ConditionalAccessPolicyConditionsUsersArgs, **narrowing: list[str],
+    ) -> azuread.ConditionalAccessPolicyConditionsArgs:
+        # Every client type, from every location; `narrowing` is the one condition a block is about.
+        return azuread.ConditionalAccessPolicyConditionsArgs(
+            client_app_types=["all"], applications=applications, users=users, locations=_EVERYWHERE, **narrowing)
+
+    # MS.AAD.3.1 (OUS-6.1.d): phishing-resistant MFA for all users on all resources; SMS, voice
+    # and one-time codes can be relayed by a look-alike sign-in page, FIDO2/WHfB/CBA cannot.
+    add("phishing-resistant-mfa", "require phishing-resistant MFA for all users on all resources",
+        everyone, phishing_resistant)
+    # MS.AAD.3.6: the same for the highly privileged directory roles, a backstop if the
+    # all-users policy is ever changed (the baseline's rationale).
+    add("privileged-roles-phishing-resistant-mfa", "require phishing-resistant MFA for highly privileged roles",
+        conditions(all_resources, azuread.ConditionalAccessPolicyConditionsUsersArgs(
+            included_roles=list(HIGHLY_PRIVILEGED_ROLES.values()), excluded_users=excluded)),
+        phishing_resistant)
+    # MS.AAD.3.2 (OUS-6.1.d, ECG-7): MFA on every app, not only the three the older policies name.
+    add("all-apps-mfa", "require MFA for all users on all resources",
+        everyone, azuread.ConditionalAccessPolicyGrantControlsArgs(operator="OR", built_in_controls=["mfa"]))
+    all_users = azuread.ConditionalAccessPolicyConditionsUsersArgs(included_users=[ALL], excluded_users=excluded)
+    block = azuread.ConditionalAccessPolicyGrantControlsArgs(operator="OR", built_in_controls=["block"])
+    for key, action, narrowing in _BLOCKED_SIGN_INS:
+        add(key, action,
+            conditions(all_resources, all_users, **{prop: [value] for prop, value in narrowing.items()}), block)
     if args.processor_staff:
-        staff = list(args.processor_staff)
+        staff = azuread.ConditionalAccessPolicyConditionsUsersArgs(
+            included_users=list(args.processor_staff), excluded_users=excluded)
         managed = azuread.ConditionalAccessPolicyGrantControlsArgs(
             operator="OR", built_in_controls=list(MANAGED_DEVICE_CONTROLS))
         # MS.AAD.3.7 for the processor's staff (OUS-6.1.c: remote operation only from the
         # processor's own equipment), on every app, not only the VPN and Azure management.
-        policies["staff-managed-device"] = azuread.ConditionalAccessPolicy(
-            f"{name}-staff-managed-device",
-            display_name=f"{args.prefix}: require a managed device for the processor's staff on all resources",
-            state=ENABLED,
-            conditions=azuread.ConditionalAccessPolicyConditionsArgs(
-                client_app_types=["all"],
-                applications=azuread.ConditionalAccessPolicyConditionsApplicationsArgs(included_applications=[ALL]),
-                users=azuread.ConditionalAccessPolicyConditionsUsersArgs(included_users=staff, excluded_users=excluded),
-                locations=_EVERYWHERE,
-            ),
-            grant_controls=managed,
-            opts=opts,
-        )
+        add("staff-managed-device", "require a managed device for the processor's staff on all resources",
+            conditions(all_resources, staff), managed)
         # MS.AAD.3.8 for the processor's staff: stolen credentials can't register the thief's own
         # authenticator from the thief's device (the Graph user action takes no applications).
-        policies["staff-managed-device-registration"] = azuread.ConditionalAccessPolicy(
-            f"{name}-staff-managed-device-registration",
-            display_name=f"{args.prefix}: require a managed device for the processor's staff to register security info",
-            state=ENABLED,
-            conditions=azuread.ConditionalAccessPolicyConditionsArgs(
-                client_app_types=["all"],
-                applications=azuread.ConditionalAccessPolicyConditionsApplicationsArgs(
-                    included_user_actions=[REGISTER_SECURITY_INFO]),
-                users=azuread.ConditionalAccessPolicyConditionsUsersArgs(included_users=staff, excluded_users=excluded),
-                locations=_EVERYWHERE,
-            ),
-            grant_controls=managed,
-            opts=opts,
-        )
+        add("staff-managed-device-registration",
+            "require a managed device for the processor's staff to register security info",
+            conditions(azuread.ConditionalAccessPolicyConditionsApplicationsArgs(
+                included_user_actions=[REGISTER_SECURITY_INFO]), staff),
+            managed)
     return policies

@@ -16,35 +16,18 @@ the program set is what is checked. Property names are pulumi-azuread 6's wire n
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from typing import Any
 
+from policies import facts
 from policies.conditional_access import best_effort, display, locations_reason, policies_of, state_reason
 from policies.lib import get, get_list, get_map, get_str, get_strs, lower, register_of
 
-# The built-in "Phishing-resistant MFA" authentication strength (Microsoft Learn, "Built-in
-# authentication strengths"; ScubaGear's test data shows it as Id 00000000-0000-0000-0000-000000000004
-# with AllowedCombinations windowsHelloForBusiness, fido2, x509CertificateMultiFactor, exactly the
-# set `IsPhishingResistantMFA` in Rego/Utils/AAD.rego accepts). A custom strength is not accepted:
-# its combinations are not in the plan.
-PHISHING_RESISTANT_STRENGTH = "00000000-0000-0000-0000-000000000004"
-# Built-in strengths that require MFA (Multifactor, Passwordless MFA, Phishing-resistant MFA).
-MFA_STRENGTHS = (
-    "00000000-0000-0000-0000-000000000002",
-    "00000000-0000-0000-0000-000000000003",
-    PHISHING_RESISTANT_STRENGTH,
-)
-# aad.md "Highly Privileged Roles", as Entra role template ids (Microsoft Learn, "Microsoft Entra
-# built-in roles"; ScubaGear Sample-Reports/ProviderSettingsExport.json `privileged_roles`).
-HIGHLY_PRIVILEGED_ROLES = {
-    "Global Administrator": "62e90394-69f5-4237-9190-012177145e10",
-    "Privileged Role Administrator": "e8611ab8-c189-46e8-94e1-60213ab1f814",
-    "User Administrator": "fe930be7-5e62-47db-91af-98c3a49a38b1",
-    "SharePoint Administrator": "f28a1f50-f6e7-4571-818b-6a12f2af6b6c",
-    "Exchange Administrator": "29232cdf-9323-42fd-ade2-1d097af3e4de",
-    "Hybrid Identity Administrator": "8ac3fc64-6eca-42ea-9e69-59f4c7b60eb2",
-    "Application Administrator": "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3",
-    "Cloud Application Administrator": "158c047a-c907-4556-b7ef-446551a6b5f7",
-}
+# The built-in strengths and aad.md's "Highly Privileged Roles" are facts (policies/facts.py, where
+# their sources are cited); a custom strength is not accepted: its combinations are not in the plan.
+PHISHING_RESISTANT_STRENGTH = facts.PHISHING_RESISTANT_STRENGTH
+MFA_STRENGTHS = facts.MFA_STRENGTHS
+HIGHLY_PRIVILEGED_ROLES = facts.HIGHLY_PRIVILEGED_ROLES
 REGISTER_SECURITY_INFO = "urn:user:registersecurityinfo"
 DEVICE_CODE_FLOW = "devicecodeflow"
 MANAGED_DEVICE_CONTROLS = frozenset({"compliantdevice", "domainjoineddevice"})
@@ -173,6 +156,101 @@ def require(
                          policy.urn)
     if not near:
         report_violation(f"no enabled Conditional Access policy is planned to {requirement} ({baseline_text}): {fix}")
+
+
+def shortfall_of(
+    who: Callable[[Any], str | None],
+    target: Callable[[Any], str | None],
+    *required: Callable[[Any], str | None],
+    allowed: Sequence[str] = (),
+) -> Callable[[Any, set[str]], str | None]:
+    """A control's `shortfall` for `require`: whom the policy includes, what it targets, the common
+    checks (with the control's own `allowed` conditions), then what the control `required`, first one out."""
+    def shortfall(policy: Any, break_glass: set[str]) -> str | None:
+        return first(
+            lambda: who(policy),
+            lambda: target(policy),
+            lambda: common_reason(policy, break_glass, allowed),
+            *(partial(check, policy) for check in required),
+        )
+    return shortfall
+
+
+def has_condition(prop: str) -> Callable[[Any], bool]:
+    """`meant` for a control about one condition: the policies that set that condition at all."""
+    return lambda policy: bool(get_strs(policy.props, "conditions", prop))
+
+
+def high_risk_reason(prop: str, risk: str) -> Callable[[Any], str | None]:
+    """The `prop` risk condition (userRiskLevels, signInRiskLevels) includes `high` (ScubaGear's
+    `"high" in CAPolicy.Conditions.<prop>`)."""
+    def reason(policy: Any) -> str | None:
+        levels = _lowers(get_strs(policy.props, "conditions", prop))
+        return None if "high" in levels else f"does not apply to high {risk} risk ({prop} [high])"
+    return reason
+
+
+def require_high_risk_blocked(
+    args: Any,
+    report_violation: Callable[..., None],
+    *,
+    condition: str,
+    risk: str,
+    requirement: str,
+    baseline_text: str,
+    access_policy: str,
+) -> None:
+    """`require` a block of all users on all resources whose `risk` (`condition`) is high, the only
+    narrowing condition allowed (MS.AAD.2.1/2.3); `access_policy` is modules/access.py's key for it."""
+    require(
+        args, report_violation,
+        shortfall=shortfall_of(all_users_reason, all_resources_reason, high_risk_reason(condition, risk),
+                               block_reason, allowed=(condition,)),
+        meant=has_condition(condition),
+        requirement=requirement,
+        baseline_text=baseline_text,
+        fix=f"keep modules/access.py's '{access_policy}' policy (includedUsers [All], includedApplications [All], "
+        f"only break-glass excludedUsers, {condition} [high], builtInControls [block], state enabled)",
+    )
+
+
+def phishing_resistant_reason(policy: Any) -> str | None:
+    """The built-in Phishing-resistant MFA strength, and no control that suffices instead of it."""
+    controls, strength, operator = grant_controls(policy)
+    if not strength == PHISHING_RESISTANT_STRENGTH:
+        return ("does not require the built-in Phishing-resistant MFA authentication strength "
+                f"({PHISHING_RESISTANT_STRENGTH})")
+    if controls and operator != "and":
+        return f"lets {sorted(controls)} suffice instead of the strength (operator {operator or 'unset'})"
+    return None
+
+
+def require_of_staff(
+    args: Any,
+    report_violation: Callable[..., None],
+    *,
+    target: Callable[[Any], str | None],
+    meant: Callable[[Any], bool],
+    requirement: str,
+    baseline_text: str,
+    fix: str,
+) -> None:
+    """`require` a managed device of every processor staff member of the register (MS.AAD.3.7/3.8 scoped
+    to the processor's staff) for what `target` accepts; a register without the list fails."""
+    register = register_of(args)
+    if not isinstance(get(register, "processorStaff"), list):
+        # An older register, or a hand-made one: nobody can say whose devices must be managed.
+        report_violation("the register names no processorStaff (the operators' object ids), so the processor's "
+                         "staff can't be checked: run `dpaguard plan` to write the policy config")
+        return
+    staff = _lowers(get_strs(register, "processorStaff"))
+    if not staff:
+        return  # nobody works for the processor in this stack: nothing to hold to its devices
+    require(
+        args, report_violation,
+        shortfall=shortfall_of(lambda p: staff_reason(p, staff), target, managed_device_reason),
+        meant=meant, requirement=requirement, baseline_text=baseline_text, fix=fix,
+    )
 
 
 def common_reason(policy: Any, break_glass: set[str], allowed: Sequence[str] = ()) -> str | None:

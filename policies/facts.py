@@ -35,13 +35,32 @@ MODERN_TLS = ("TLS1_2", "TLS1_3")
 # RFC 1918 and RFC 4193 ranges: what "private" means for routes, NSG sources and VPN pools.
 PRIVATE_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")
 
+# OUS-6.1.d, ScubaGear MS.AAD.3.1/3.6: the built-in "Phishing-resistant MFA" authentication strength
+# (Microsoft Learn, "Built-in authentication strengths"; ScubaGear's test data shows it as Id
+# 00000000-0000-0000-0000-000000000004 with AllowedCombinations windowsHelloForBusiness, fido2,
+# x509CertificateMultiFactor, exactly the set `IsPhishingResistantMFA` in Rego/Utils/AAD.rego accepts).
+# modules/access.py keeps its own copy, prefixed as pulumi-azuread wants it (tests/policies/test_facts.py).
+PHISHING_RESISTANT_STRENGTH = "00000000-0000-0000-0000-000000000004"
 # OUS-6.1.d: built-in authentication strengths that require MFA (Microsoft Graph
 # authenticationStrengthPolicy ids: MFA, passwordless MFA, phishing-resistant MFA).
 MFA_STRENGTHS = (
     "00000000-0000-0000-0000-000000000002",
     "00000000-0000-0000-0000-000000000003",
-    "00000000-0000-0000-0000-000000000004",
+    PHISHING_RESISTANT_STRENGTH,
 )
+# ScubaGear aad.md "Highly Privileged Roles", as Entra role template ids (Microsoft Learn, "Microsoft
+# Entra built-in roles"; ScubaGear Sample-Reports/ProviderSettingsExport.json `privileged_roles`).
+# modules/access.py keeps the same dict (the program cannot import the pack; a test keeps them equal).
+HIGHLY_PRIVILEGED_ROLES = {
+    "Global Administrator": "62e90394-69f5-4237-9190-012177145e10",
+    "Privileged Role Administrator": "e8611ab8-c189-46e8-94e1-60213ab1f814",
+    "User Administrator": "fe930be7-5e62-47db-91af-98c3a49a38b1",
+    "SharePoint Administrator": "f28a1f50-f6e7-4571-818b-6a12f2af6b6c",
+    "Exchange Administrator": "29232cdf-9323-42fd-ade2-1d097af3e4de",
+    "Hybrid Identity Administrator": "8ac3fc64-6eca-42ea-9e69-59f4c7b60eb2",
+    "Application Administrator": "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3",
+    "Cloud Application Administrator": "158c047a-c907-4556-b7ef-446551a6b5f7",
+}
 AZURE_MANAGEMENT_APP = "797f4846-ba00-4fd7-ba43-dac1f8f63013"
 
 # OUS-6.2 / OUS-6.1.a: built-in Azure roles too broad for any task here, by GUID (Microsoft

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from dpaguard.deploy.runbook import add_gate_options
 from dpaguard.errors import UsageError
 
 
@@ -22,19 +23,9 @@ def register(sub: Any) -> None:
         description=(__doc__ or "").splitlines()[0],
     )
     parser.add_argument("--stack", required=True, help="stack name: stacks/Pulumi.NAME.yaml")
-    parser.add_argument("--token", metavar="T|-",
-                        help="Entra ID access token, or - for stdin (default: $DPAGUARD_TOKEN, else az CLI)")
-    parser.add_argument("--jwks", metavar="FILE",
-                        help="an offline JWKS file whose SHA-256 the stack pins (gate.jwksSha256); "
-                             "default: the tenant's published keys")
-    parser.add_argument("--totp-user", metavar="U", help="break-glass operator the stack names (gate.breakGlassUsers)")
-    parser.add_argument("--totp-code", metavar="C", help="that operator's current 6-digit code")
-    parser.add_argument("--totp-store", metavar="PATH", help="TOTP store; only the stack's gate.totpStore is accepted")
-    parser.add_argument("--key-file", metavar="F", help="TOTP store key file (default $DPAGUARD_TOTP_KEY)")
+    add_gate_options(parser)
     parser.add_argument("--no-mfa", action="store_true",
                         help="accept a token without MFA (non-production stacks only; production refuses)")
-    parser.add_argument("--tunnel-interface", metavar="IF", help="the VPN interface (default: the one holding a pool address)")
-    parser.add_argument("--vpn-server", metavar="IP", help="the VPN gateway's public address (its host route may bypass the tunnel)")
     parser.add_argument("--preview-only", action="store_true", help="run pulumi preview instead of pulumi up")
     parser.add_argument("--dry-run", action="store_true", help="run the gates and print what would run")
     parser.add_argument("--root", metavar="DIR", help="the Pulumi project (default: found from here)")

@@ -29,7 +29,7 @@ def register(sub: Any) -> None:
 
 
 def add_common(parser: argparse.ArgumentParser) -> None:
-    from dpaguard.offboard.gates import add_gate_options
+    from dpaguard.deploy.runbook import add_gate_options
 
     parser.add_argument("--stack", required=True, help="stack name: stacks/Pulumi.NAME.yaml")
     parser.add_argument("--controller", required=True, metavar="ID", help="controller id from the stack config")

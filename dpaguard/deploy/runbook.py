@@ -15,6 +15,7 @@ with recorded routes and a stand-in `pulumi`; nothing here has a bypass an opera
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import subprocess
@@ -223,3 +224,18 @@ def token_from_environment(audience: str, environ: Mapping[str, str] = os.enviro
         return None, ""
     token = out.stdout.strip()
     return (token, "az account get-access-token") if out.returncode == 0 and token else (None, "")
+
+
+def add_gate_options(parser: argparse.ArgumentParser) -> None:
+    """The identity and tunnel gate options every gated command (deploy, offboard, erase) takes."""
+    parser.add_argument("--token", metavar="T|-",
+                        help="Entra ID access token, or - for stdin (default: $DPAGUARD_TOKEN, else az CLI)")
+    parser.add_argument("--jwks", metavar="FILE",
+                        help="an offline JWKS file whose SHA-256 the stack pins (gate.jwksSha256); "
+                        "default: the tenant's published keys")
+    parser.add_argument("--totp-user", metavar="U", help="break-glass operator the stack names (gate.breakGlassUsers)")
+    parser.add_argument("--totp-code", metavar="C", help="that operator's current 6-digit code")
+    parser.add_argument("--totp-store", metavar="PATH", help="TOTP store; only the stack's gate.totpStore is accepted")
+    parser.add_argument("--key-file", metavar="F", help="TOTP store key file (default $DPAGUARD_TOTP_KEY)")
+    parser.add_argument("--tunnel-interface", metavar="IF", help="the VPN interface (default: the one holding a pool address)")
+    parser.add_argument("--vpn-server", metavar="IP", help="the VPN gateway's public address (its host route may bypass the tunnel)")

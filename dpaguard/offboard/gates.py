@@ -26,20 +26,6 @@ class Operator:
     """The audit entries of the gate decisions (seq, mac and event, as dpaguard.gate.audit writes them)."""
 
 
-def add_gate_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--token", metavar="T|-",
-                        help="Entra ID access token, or - for stdin (default: $DPAGUARD_TOKEN, else az CLI)")
-    parser.add_argument("--jwks", metavar="FILE",
-                        help="an offline JWKS file whose SHA-256 the stack pins (gate.jwksSha256); "
-                        "default: the tenant's published keys")
-    parser.add_argument("--totp-user", metavar="U", help="break-glass operator the stack names (gate.breakGlassUsers)")
-    parser.add_argument("--totp-code", metavar="C", help="that operator's current 6-digit code")
-    parser.add_argument("--totp-store", metavar="PATH", help="TOTP store; only the stack's gate.totpStore is accepted")
-    parser.add_argument("--key-file", metavar="F", help="TOTP store key file (default $DPAGUARD_TOTP_KEY)")
-    parser.add_argument("--tunnel-interface", metavar="IF", help="the VPN interface (default: the one holding a pool address)")
-    parser.add_argument("--vpn-server", metavar="IP", help="the VPN gateway's public address")
-
-
 def _token(value: str | None) -> str | None:
     if value != "-":
         return value.strip() if value else value

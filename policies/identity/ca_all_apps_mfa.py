@@ -17,10 +17,9 @@ from policies.entra_baseline import (
     all_resources_reason,
     all_users_reason,
     baseline,
-    common_reason,
-    first,
     grant_controls,
     require,
+    shortfall_of,
 )
 from policies.lib import stack_policy
 
@@ -42,18 +41,10 @@ def mfa_reason(policy) -> str | None:
     return None
 
 
-def shortfall(policy, break_glass) -> str | None:
-    return first(
-        lambda: all_users_reason(policy),
-        lambda: all_resources_reason(policy),
-        lambda: common_reason(policy, break_glass),
-        lambda: mfa_reason(policy),
-    )
-
-
 def validate(args, report_violation) -> None:
     require(
-        args, report_violation, shortfall=shortfall,
+        args, report_violation,
+        shortfall=shortfall_of(all_users_reason, all_resources_reason, mfa_reason),
         meant=lambda p: "mfa" in grant_controls(p)[0] and all_resources_reason(p) is None,
         requirement="require MFA for all users on all resources",
         baseline_text="MS.AAD.3.2v2: MFA SHALL be enforced for all users",

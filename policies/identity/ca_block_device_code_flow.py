@@ -20,9 +20,9 @@ from policies.entra_baseline import (
     all_users_reason,
     baseline,
     block_reason,
-    common_reason,
-    first,
+    has_condition,
     require,
+    shortfall_of,
 )
 from policies.lib import get_strs, stack_policy
 
@@ -36,20 +36,12 @@ def flow_reason(policy) -> str | None:
     return None
 
 
-def shortfall(policy, break_glass) -> str | None:
-    return first(
-        lambda: all_users_reason(policy),
-        lambda: all_resources_reason(policy),
-        lambda: common_reason(policy, break_glass, allowed=(CONDITION,)),
-        lambda: flow_reason(policy),
-        lambda: block_reason(policy),
-    )
-
-
 def validate(args, report_violation) -> None:
     require(
-        args, report_violation, shortfall=shortfall,
-        meant=lambda p: bool(get_strs(p.props, "conditions", CONDITION)),
+        args, report_violation,
+        shortfall=shortfall_of(all_users_reason, all_resources_reason, flow_reason, block_reason,
+                               allowed=(CONDITION,)),
+        meant=has_condition(CONDITION),
         requirement="block the device code flow",
         baseline_text="MS.AAD.3.9v1: Device code authentication SHOULD be blocked",
         fix="keep modules/access.py's 'block-device-code-flow' policy (includedUsers [All], includedApplications "

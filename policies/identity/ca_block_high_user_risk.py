@@ -13,43 +13,16 @@ CAPolicy.Conditions.UserRiskLevels`, `"block" in CAPolicy.GrantControls.BuiltInC
 
 from __future__ import annotations
 
-from policies.entra_baseline import (
-    all_resources_reason,
-    all_users_reason,
-    baseline,
-    block_reason,
-    common_reason,
-    first,
-)
-from policies.entra_baseline import require as require_policy
-from policies.lib import get_strs, stack_policy
-
-CONDITION = "userRiskLevels"
-
-
-def risk_reason(policy) -> str | None:
-    levels = {v.lower() for v in get_strs(policy.props, "conditions", CONDITION)}
-    return None if "high" in levels else f"does not apply to high user risk ({CONDITION} [high])"
-
-
-def shortfall(policy, break_glass) -> str | None:
-    return first(
-        lambda: all_users_reason(policy),
-        lambda: all_resources_reason(policy),
-        lambda: common_reason(policy, break_glass, allowed=(CONDITION,)),
-        lambda: risk_reason(policy),
-        lambda: block_reason(policy),
-    )
+from policies.entra_baseline import baseline, require_high_risk_blocked
+from policies.lib import stack_policy
 
 
 def validate(args, report_violation) -> None:
-    require_policy(
-        args, report_violation, shortfall=shortfall,
-        meant=lambda p: bool(get_strs(p.props, "conditions", CONDITION)),
+    require_high_risk_blocked(
+        args, report_violation, condition="userRiskLevels", risk="user",
         requirement="block users detected as high risk",
         baseline_text="MS.AAD.2.1v1: Users detected as high risk SHALL be blocked",
-        fix="keep modules/access.py's 'block-high-user-risk' policy (includedUsers [All], includedApplications [All], "
-        "only break-glass excludedUsers, userRiskLevels [high], builtInControls [block], state enabled)",
+        access_policy="block-high-user-risk",
     )
 
 

@@ -18,36 +18,18 @@ from policies.entra_baseline import (
     all_resources_reason,
     all_users_reason,
     baseline,
-    common_reason,
-    first,
     grant_controls,
+    phishing_resistant_reason,
     require,
+    shortfall_of,
 )
 from policies.lib import stack_policy
 
 
-def strength_reason(policy) -> str | None:
-    controls, strength, operator = grant_controls(policy)
-    if not strength == PHISHING_RESISTANT_STRENGTH:
-        return ("does not require the built-in Phishing-resistant MFA authentication strength "
-                f"({PHISHING_RESISTANT_STRENGTH})")
-    if controls and operator != "and":
-        return f"lets {sorted(controls)} suffice instead of the strength (operator {operator or 'unset'})"
-    return None
-
-
-def shortfall(policy, break_glass) -> str | None:
-    return first(
-        lambda: all_users_reason(policy),
-        lambda: all_resources_reason(policy),
-        lambda: common_reason(policy, break_glass),
-        lambda: strength_reason(policy),
-    )
-
-
 def validate(args, report_violation) -> None:
     require(
-        args, report_violation, shortfall=shortfall,
+        args, report_violation,
+        shortfall=shortfall_of(all_users_reason, all_resources_reason, phishing_resistant_reason),
         meant=lambda p: grant_controls(p)[1] == PHISHING_RESISTANT_STRENGTH,
         requirement="require phishing-resistant MFA for all users on all resources",
         baseline_text="MS.AAD.3.1v1: Phishing-resistant MFA SHALL be enforced for all users",

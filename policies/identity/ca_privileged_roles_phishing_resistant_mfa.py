@@ -19,12 +19,11 @@ from policies.entra_baseline import (
     PHISHING_RESISTANT_STRENGTH,
     all_resources_reason,
     baseline,
-    common_reason,
-    first,
     grant_controls,
+    phishing_resistant_reason,
     require,
+    shortfall_of,
 )
-from policies.identity.ca_phishing_resistant_mfa import strength_reason
 from policies.lib import get_strs, stack_policy
 
 
@@ -36,18 +35,10 @@ def roles_reason(policy) -> str | None:
     return f"does not include the highly privileged roles {missing} (includedRoles)" if missing else None
 
 
-def shortfall(policy, break_glass) -> str | None:
-    return first(
-        lambda: roles_reason(policy),
-        lambda: all_resources_reason(policy),
-        lambda: common_reason(policy, break_glass),
-        lambda: strength_reason(policy),
-    )
-
-
 def validate(args, report_violation) -> None:
     require(
-        args, report_violation, shortfall=shortfall,
+        args, report_violation,
+        shortfall=shortfall_of(roles_reason, all_resources_reason, phishing_resistant_reason),
         meant=lambda p: bool(get_strs(p.props, "conditions", "users", "includedRoles"))
         and grant_controls(p)[1] == PHISHING_RESISTANT_STRENGTH,
         requirement="require phishing-resistant MFA for the highly privileged roles",

@@ -17,38 +17,15 @@ from __future__ import annotations
 from policies.entra_baseline import (
     all_resources_reason,
     baseline,
-    common_reason,
-    first,
     managed_device_reason,
-    require,
-    staff_reason,
+    require_of_staff,
 )
-from policies.lib import get, get_strs, register_of, stack_policy
-
-
-def shortfall_for(staff: set[str]):
-    def shortfall(policy, break_glass) -> str | None:
-        return first(
-            lambda: staff_reason(policy, staff),
-            lambda: all_resources_reason(policy),
-            lambda: common_reason(policy, break_glass),
-            lambda: managed_device_reason(policy),
-        )
-    return shortfall
+from policies.lib import stack_policy
 
 
 def validate(args, report_violation) -> None:
-    register = register_of(args)
-    if not isinstance(get(register, "processorStaff"), list):
-        # An older register, or a hand-made one: nobody can say whose devices must be managed.
-        report_violation("the register names no processorStaff (the operators' object ids), so the processor's "
-                         "staff can't be checked: run `dpaguard plan` to write the policy config")
-        return
-    staff = {s.lower() for s in get_strs(register, "processorStaff")}
-    if not staff:
-        return  # nobody works for the processor in this stack: nothing to hold to its devices
-    require(
-        args, report_violation, shortfall=shortfall_for(staff),
+    require_of_staff(
+        args, report_violation, target=all_resources_reason,
         meant=lambda p: managed_device_reason(p) is None and all_resources_reason(p) is None,
         requirement="require a managed device for the processor's staff on all resources",
         baseline_text="MS.AAD.3.7v1: Managed devices SHOULD be required for authentication",

@@ -18,13 +18,9 @@ from __future__ import annotations
 from policies.entra_baseline import (
     REGISTER_SECURITY_INFO,
     baseline,
-    common_reason,
-    first,
-    managed_device_reason,
-    require,
-    staff_reason,
+    require_of_staff,
 )
-from policies.lib import get, get_strs, register_of, stack_policy
+from policies.lib import get_strs, stack_policy
 
 
 def action_reason(policy) -> str | None:
@@ -34,29 +30,9 @@ def action_reason(policy) -> str | None:
     return None
 
 
-def shortfall_for(staff: set[str]):
-    def shortfall(policy, break_glass) -> str | None:
-        return first(
-            lambda: staff_reason(policy, staff),
-            lambda: action_reason(policy),
-            lambda: common_reason(policy, break_glass),
-            lambda: managed_device_reason(policy),
-        )
-    return shortfall
-
-
 def validate(args, report_violation) -> None:
-    register = register_of(args)
-    if not isinstance(get(register, "processorStaff"), list):
-        # An older register, or a hand-made one: nobody can say whose devices must be managed.
-        report_violation("the register names no processorStaff (the operators' object ids), so the processor's "
-                         "staff can't be checked: run `dpaguard plan` to write the policy config")
-        return
-    staff = {s.lower() for s in get_strs(register, "processorStaff")}
-    if not staff:
-        return  # nobody works for the processor in this stack: nothing to hold to its devices
-    require(
-        args, report_violation, shortfall=shortfall_for(staff),
+    require_of_staff(
+        args, report_violation, target=action_reason,
         meant=lambda p: action_reason(p) is None,
         requirement="require a managed device for the processor's staff to register security information",
         baseline_text="MS.AAD.3.8v1: Managed Devices SHOULD be required to register MFA",

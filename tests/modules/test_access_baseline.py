@@ -11,22 +11,13 @@ import pytest
 
 from modules.access import MfaAccess, MfaAccessArgs
 from tests.modules.conftest import MIXED_STACK
+from tests.policies.entra_fixtures import HIGHLY_PRIVILEGED_ROLE_IDS, PHISHING_RESISTANT_STRENGTH
 
 STACKS = ("ous-kvalitetslab", "ecg247", MIXED_STACK)
 POLICY = "azuread:index/conditionalAccessPolicy:ConditionalAccessPolicy"
-# Microsoft Learn, "Built-in authentication strengths": Phishing-resistant MFA.
-PHISHING_RESISTANT = "/policies/authenticationStrengthPolicies/00000000-0000-0000-0000-000000000004"
-# aad.md "Highly Privileged Roles", as role template ids (Microsoft Learn, "Microsoft Entra built-in roles").
-PRIVILEGED_ROLES = {
-    "62e90394-69f5-4237-9190-012177145e10",  # Global Administrator
-    "e8611ab8-c189-46e8-94e1-60213ab1f814",  # Privileged Role Administrator
-    "fe930be7-5e62-47db-91af-98c3a49a38b1",  # User Administrator
-    "f28a1f50-f6e7-4571-818b-6a12f2af6b6c",  # SharePoint Administrator
-    "29232cdf-9323-42fd-ade2-1d097af3e4de",  # Exchange Administrator
-    "8ac3fc64-6eca-42ea-9e69-59f4c7b60eb2",  # Hybrid Identity Administrator
-    "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3",  # Application Administrator
-    "158c047a-c907-4556-b7ef-446551a6b5f7",  # Cloud Application Administrator
-}
+# The ids aad.md names by display name, transcribed once for the tests (tests/policies/entra_fixtures.py).
+PHISHING_RESISTANT = PHISHING_RESISTANT_STRENGTH
+PRIVILEGED_ROLES = set(HIGHLY_PRIVILEGED_ROLE_IDS)
 EVERYWHERE = {"includedLocations": ["All"]}
 
 

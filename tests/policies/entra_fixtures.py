@@ -9,6 +9,7 @@ tests/policies/registers.py, and, for the shipped plans, straight from stacks/*.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ import yaml
 
 from dpaguard.checking.evaluate import Evaluation, evaluate
 from dpaguard.checking.inputs import from_plan
-from tests.policies.helpers import STACK_URN, resource
+from tests.policies.helpers import STACK_URN, outcome, resource
 from tests.policies.plans import shipped_plan
 from tests.policies.registers import BREAK_GLASS, register
 
@@ -130,3 +131,40 @@ def run_on_plan(policy: Any, document: dict[str, Any]) -> Evaluation:
 def verdicts(evaluation: Evaluation) -> list[str]:
     return [f.message for f in evaluation.findings if f.kind == "violation"]
 
+
+
+# ------------------------------------------------------------------ what every baseline test asks
+
+
+def assert_outcome(policy: Any, inputs: dict[str, Any], expected: str) -> None:
+    """One row of a pass/fail table: the candidate alone in the plan."""
+    evaluation = run_one(policy, ca("candidate", inputs))
+    assert outcome(evaluation) == expected, verdicts(evaluation)
+
+
+def assert_cites(evaluation: Evaluation, baseline_id: str, sentence: str) -> None:
+    """The first mandatory finding names the baseline's policy id and quotes its sentence."""
+    message = evaluation.mandatory[0].message
+    assert sentence.rstrip(".") in message and baseline_id in message, message
+
+
+def assert_tagged(policy: Any, baseline_id: str) -> None:
+    assert f"baseline:{baseline_id}" in policy.tags and baseline_id in policy.description
+
+
+def everyone_everywhere(inputs: dict[str, Any]) -> bool:
+    """"Users > Include > All users; Target resources > Include > All resources"."""
+    return (inputs["conditions"]["users"].get("includedUsers") == ["All"]
+            and inputs["conditions"]["applications"].get("includedApplications") == ["All"])
+
+
+def shipped_meeting(stack: str, matches: Callable[[dict[str, Any]], bool]) -> list[str]:
+    """Names of the stack's planned Conditional Access policies that are enabled, exclude only the
+    stack's break-glass accounts (read from stacks/*.yaml) and whose inputs `matches`."""
+    allowed = break_glass_of(stack)
+    return [
+        r["name"] for r in planned_ca(stack)
+        if r["inputs"]["state"] == "enabled"
+        and set(r["inputs"]["conditions"]["users"].get("excludedUsers", [])) <= allowed
+        and matches(r["inputs"])
+    ]

@@ -16,15 +16,18 @@ from tests.policies.entra_fixtures import (
     BLOCK_SIGN_IN_RISK,
     BLOCK_USER_RISK,
     UNKNOWN,
-    break_glass_of,
+    assert_cites,
+    assert_outcome,
+    assert_tagged,
     ca,
+    everyone_everywhere,
     plan,
-    planned_ca,
     run_on_plan,
     run_one,
+    shipped_meeting,
     verdicts,
 )
-from tests.policies.helpers import STACK_URN, failing_urns, outcome
+from tests.policies.helpers import STACK_URN, failing_urns
 from tests.policies.plans import SHIPPED_STACKS
 
 BASELINE_ID = "MS.AAD.2.3v1"
@@ -47,34 +50,27 @@ CASES = [
 
 @pytest.mark.parametrize(("case", "inputs", "expected"), CASES, ids=[c[0] for c in CASES])
 def test_cases(case, inputs, expected):
-    evaluation = run_one(POLICY, ca("candidate", inputs))
-    assert outcome(evaluation) == expected, verdicts(evaluation)
+    assert_outcome(POLICY, inputs, expected)
 
 
 def test_failing_resources_and_message():
     weak = ca("weak", changed(BLOCK_SIGN_IN_RISK, (("conditions", "signInRiskLevels"), ["low"])))
     evaluation = run_one(POLICY, weak)
-    assert BASELINE_SENTENCE.rstrip(".") in evaluation.mandatory[0].message  # the baseline's own words
+    assert_cites(evaluation, BASELINE_ID, BASELINE_SENTENCE)  # the baseline's own words
     assert failing_urns(evaluation) == {weak.urn}
-    assert BASELINE_ID in evaluation.mandatory[0].message
     assert failing_urns(run_one(POLICY, ca("mfa", ALL_APPS_MFA))) == {STACK_URN}
 
 
 def test_metadata_names_the_baseline():
-    assert f"baseline:{BASELINE_ID}" in POLICY.tags and BASELINE_ID in POLICY.description
+    assert_tagged(POLICY, BASELINE_ID)
 
 
 @pytest.mark.parametrize("stack", SHIPPED_STACKS)
 def test_shipped_plan_meets_the_baseline(stack):
-    allowed = break_glass_of(stack)
-    meeting = [
-        r["name"] for r in planned_ca(stack)
-        if r["inputs"]["state"] == "enabled"
-        and r["inputs"]["conditions"]["users"].get("includedUsers") == ["All"]
-        and r["inputs"]["conditions"]["applications"].get("includedApplications") == ["All"]
-        and set(r["inputs"]["conditions"]["users"].get("excludedUsers", [])) <= allowed
-        and r["inputs"]["conditions"].get("signInRiskLevels") == ["high"]
-        and r["inputs"]["grantControls"].get("builtInControls") == ["block"]
-    ]
+    meeting = shipped_meeting(stack, lambda i: (
+        everyone_everywhere(i)
+        and i["conditions"].get("signInRiskLevels") == ["high"]
+        and i["grantControls"].get("builtInControls") == ["block"]
+    ))
     assert meeting == ["access-block-high-sign-in-risk"], meeting
     assert verdicts(run_on_plan(POLICY, plan(stack))) == []

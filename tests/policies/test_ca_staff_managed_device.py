@@ -19,13 +19,15 @@ from tests.policies.entra_fixtures import (
     REGISTER,
     STAFF,
     STAFF_DEVICE,
-    break_glass_of,
+    assert_cites,
+    assert_outcome,
+    assert_tagged,
     ca,
     operators_of,
     plan,
-    planned_ca,
     run_on_plan,
     run_one,
+    shipped_meeting,
     verdicts,
 )
 from tests.policies.helpers import STACK_URN, failing_urns, outcome
@@ -53,8 +55,7 @@ CASES = [
 
 @pytest.mark.parametrize(("case", "inputs", "expected"), CASES, ids=[c[0] for c in CASES])
 def test_cases(case, inputs, expected):
-    evaluation = run_one(POLICY, ca("candidate", inputs))
-    assert outcome(evaluation) == expected, verdicts(evaluation)
+    assert_outcome(POLICY, inputs, expected)
 
 
 def test_no_processor_staff_nothing_to_hold():
@@ -69,28 +70,25 @@ def test_missing_register_fails_closed():
 def test_failing_resources_and_message():
     weak = ca("weak", changed(STAFF_DEVICE, (USERS, STAFF[:1])))
     evaluation = run_one(POLICY, weak, ca("vpn", MFA_DEVICE))
-    assert BASELINE_SENTENCE.rstrip(".") in evaluation.mandatory[0].message  # the baseline's own words
+    assert_cites(evaluation, BASELINE_ID, BASELINE_SENTENCE)  # the baseline's own words
     assert failing_urns(evaluation) == {weak.urn}
-    assert STAFF[1] in evaluation.mandatory[0].message and BASELINE_ID in evaluation.mandatory[0].message
+    assert STAFF[1] in evaluation.mandatory[0].message
     assert failing_urns(run_one(POLICY, ca("vpn", MFA_DEVICE))) == {STACK_URN}
 
 
 def test_metadata_names_the_baseline():
-    assert f"baseline:{BASELINE_ID}" in POLICY.tags and BASELINE_ID in POLICY.description
+    assert_tagged(POLICY, BASELINE_ID)
 
 
 @pytest.mark.parametrize("stack", SHIPPED_STACKS)
 def test_shipped_plan_meets_the_baseline_for_the_staff(stack):
-    allowed, staff = break_glass_of(stack), operators_of(stack)
+    staff = operators_of(stack)
     assert staff, f"{stack} has no operators to hold to managed devices"
-    meeting = [
-        r["name"] for r in planned_ca(stack)
-        if r["inputs"]["state"] == "enabled"
-        and staff <= set(r["inputs"]["conditions"]["users"].get("includedUsers", []))
-        and r["inputs"]["conditions"]["applications"].get("includedApplications") == ["All"]
-        and set(r["inputs"]["conditions"]["users"].get("excludedUsers", [])) <= allowed
-        and sorted(r["inputs"]["grantControls"].get("builtInControls", [])) == ["compliantDevice", "domainJoinedDevice"]
-        and r["inputs"]["grantControls"]["operator"] == "OR"
-    ]
+    meeting = shipped_meeting(stack, lambda i: (
+        staff <= set(i["conditions"]["users"].get("includedUsers", []))
+        and i["conditions"]["applications"].get("includedApplications") == ["All"]
+        and sorted(i["grantControls"].get("builtInControls", [])) == ["compliantDevice", "domainJoinedDevice"]
+        and i["grantControls"]["operator"] == "OR"
+    ))
     assert meeting == ["access-staff-managed-device"], meeting
     assert verdicts(run_on_plan(POLICY, plan(stack))) == []

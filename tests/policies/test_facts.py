@@ -130,3 +130,14 @@ def test_versioned_tokens_read_as_their_base_type(token, base):
     from policies.lib import base_type
 
     assert base_type(token) == base
+
+
+def test_the_program_plans_the_entra_facts_of_the_pack():
+    """modules/ cannot import the pack, so modules/access.py keeps its own copy of the Entra ids."""
+    from modules import access
+
+    assert access.HIGHLY_PRIVILEGED_ROLES == facts.HIGHLY_PRIVILEGED_ROLES
+    assert access.PHISHING_RESISTANT_STRENGTH == (
+        "/policies/authenticationStrengthPolicies/" + facts.PHISHING_RESISTANT_STRENGTH)
+    # Microsoft Learn, "Built-in authentication strengths": Phishing-resistant MFA.
+    assert facts.PHISHING_RESISTANT_STRENGTH == "00000000-0000-0000-0000-000000000004"
