@@ -156,11 +156,13 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
             parent=request.parent,
             custom=bool(request.custom),
             provider=provider,
-            dependencies=list(request.dependencies),
+            # The SDK sends dependencies in the order their futures resolved, which varies from run
+            # to run; the engine treats them as sets, so plan.json keeps them sorted (diffable plans).
+            dependencies=sorted(request.dependencies),
             protect=bool(request.protect),
             inputs=inputs,
             aliases=len(request.aliases),
-            property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
+            property_dependencies={k: sorted(v.urns) for k, v in sorted(request.propertyDependencies.items())},
             outputs=outputs,
         )
         self.recorded.append(registered)
