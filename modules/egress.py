@@ -14,8 +14,13 @@ routing policies"; "Configure forced tunneling for Virtual WAN Point-to-site VPN
 
 What clients may reach (OUS-6.1.c blocks *simultaneous internet access*, not the services an
 operator must use): Entra ID sign-in, Azure Resource Manager, Microsoft Graph and the Pulumi
-state backend, by FQDN over HTTPS; everything else hits the explicit deny collection, and
-both verdicts are logged to the audit workspace (OUS-6.b). IPv6: the client pool and the
+state backend, by FQDN over HTTPS (application rules); everything else is denied by the
+firewall's default action, and both verdicts are logged to the audit workspace (OUS-6.b).
+No network rule may match the clients' traffic, not even a deny-all: Azure Firewall applies
+network rules before application rules whatever their priorities, and rules are terminating
+(Microsoft Learn "Azure Firewall rule processing logic", "Azure Firewall Policy rule sets"),
+so a network deny-all would refuse the allowed services too. Unmatched traffic is denied by
+default ("By default, Azure Firewall denies all traffic until you manually configure rules"). IPv6: the client pool and the
 hub are IPv4 only; see docs/runbook.md for how a client's native IPv6 is handled.
 """
 
@@ -50,7 +55,6 @@ AAD_TENANT_URL = "https://login.microsoftonline.com/{tenant}"
 AAD_ISSUER_URL = "https://sts.windows.net/{tenant}/"
 
 ALLOW_PRIORITY = 200
-DENY_PRIORITY = 4000
 
 
 @dataclass(frozen=True)
@@ -191,25 +195,6 @@ class SecuredHubEgress(pulumi.ComponentResource):
                             target_fqdns=list(fqdns),
                         )
                         for rule_name, fqdns in args.allowed_fqdns
-                    ],
-                ),
-                # Explicit, so the log names the verdict; Azure Firewall denies the rest anyway.
-                network.FirewallPolicyFilterRuleCollectionArgs(
-                    rule_collection_type="FirewallPolicyFilterRuleCollection",
-                    name="deny-everything-else",
-                    priority=DENY_PRIORITY,
-                    action=network.FirewallPolicyFilterRuleCollectionActionArgs(
-                        type=network.FirewallPolicyFilterRuleCollectionActionType.DENY),
-                    rules=[
-                        network.NetworkRuleArgs(
-                            rule_type="NetworkRule",
-                            name="deny-all",
-                            description="OUS-6.1.c: no simultaneous internet access while connected",
-                            source_addresses=[clients],
-                            destination_addresses=["*"],
-                            destination_ports=["*"],
-                            ip_protocols=[network.FirewallPolicyRuleNetworkProtocol.ANY],
-                        )
                     ],
                 ),
             ],

@@ -10,9 +10,12 @@ output), the CrossGuard pack and checkov on it (or --checkov-report, a `dpaguard
 --format json` report of the same plan, to reuse one checkov run), the stack config (the
 register: controllers, staff, declarations, sub-processors) and the gate's audit log.
 
-Exit 0: no clause violated; 1: the plan violates a clause, or the audit log was tampered with;
-2: bad invocation or unreadable input. The audit log verified is the one the stack's gate config
-names (gate.auditLog, gate.auditCheckpoints, gate.auditKeyFile); a missing log is reported, not an error.
+Exit 0: no clause violated; 1: the plan or the access review violates a clause (e.g. an ended
+agreement whose data is still provisioned, OUS-9/ECG-11), or the audit log was tampered with (a log
+without its checkpoint, or a checkpoint without its log); 2: bad invocation or unreadable input.
+The audit log verified is the one the stack's gate config names (gate.auditLog,
+gate.auditCheckpoints, gate.auditKeyFile); when neither log nor checkpoint exists on this machine
+the page says so on its first screen ("no gate decision recorded here"), without failing.
 """
 
 from __future__ import annotations

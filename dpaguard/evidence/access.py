@@ -95,6 +95,9 @@ class Flag:
     controller: str
     who: str
     what: str
+    violation: bool = False
+    """The clause is broken now (an agreement ended with data or grants left, a grant outliving the
+    agreement), not merely something to attend to: the evidence page shows the clause violated."""
 
 
 @dataclass
@@ -141,7 +144,7 @@ class Review:
             "breakGlass": [member(m) for m in self.break_glass],
             "pendingDeclarations": [member(m) for m in self.pending],
             "flags": [{"severity": f.severity, "clause": f.clause, "controller": f.controller, "who": f.who,
-                       "what": f.what} for f in self.flags],
+                       "what": f.what, "violation": f.violation} for f in self.flags],
             "mustAct": len(self.must_act),
         }
 
@@ -365,11 +368,12 @@ def _flags(review: Review) -> list[Flag]:
         if c.ends is not None and c.ends <= today:
             if grants:
                 flags.append(Flag("act", end_clause, c.id, ", ".join(sorted({g.principal for g in grants})),
-                                  f"the agreement ended {c.ends}, but {len(grants)} grant(s) on its data remain: revoke"))
+                                  f"the agreement ended {c.ends}, but {len(grants)} grant(s) on its data remain: revoke",
+                                  violation=True))
             if c.containers:
                 flags.append(Flag("act", _agreement_clause(c.agreement, "OUS-9", "ECG-11"), c.id, "-",
                                   f"the agreement ended {c.ends}; its data ({', '.join(c.containers)}) is still "
-                                  "provisioned: run the offboarding runbook (delete, verify, receipt)"))
+                                  "provisioned: run the offboarding runbook (delete, verify, receipt)", violation=True))
         elif c.ends is not None and (c.ends - today).days <= SOON_DAYS:
             flags.append(Flag("act", end_clause, c.id, "-",
                               f"access ends {c.ends}, in {(c.ends - today).days} days: renew the agreement or "
@@ -377,12 +381,19 @@ def _flags(review: Review) -> list[Flag]:
     for g in review.grants:
         for cid in g.controllers:
             owner = by_id.get(cid)
-            if owner is None or owner.ends is None or owner.ends <= today or g.kind != "assignment":
+            if owner is None or owner.ends is None or owner.ends <= today:
+                continue
+            # A PIM eligibility is a standing right to activate the role, so it must end with the
+            # agreement just like an assignment. Shared scopes (resource group, subscription) hold
+            # the operators' eligibilities for every controller and are judged by OUS-6.2 instead.
+            if g.kind != "assignment" and g.controllers != (cid,):
                 continue
             if g.until is None or g.until > owner.ends:
+                what = "PIM eligibility for " if g.kind != "assignment" else ""
                 flags.append(Flag("act", _agreement_clause(owner.agreement, "OUS-8", "ECG-11"), cid, g.principal,
-                                  f"{g.role} on {g.scope} {('until ' + str(g.until)) if g.until else 'has no end'}, "
-                                  f"beyond the agreement's end {owner.ends}: the grant outlives the agreement"))
+                                  f"{what}{g.role} on {g.scope} {('until ' + str(g.until)) if g.until else 'has no end'}, "
+                                  f"beyond the agreement's end {owner.ends}: the grant outlives the agreement",
+                                  violation=True))
         if g.kind != "assignment":
             if g.until is not None and 0 <= (g.until - today).days <= SOON_DAYS:
                 flags.append(Flag("act", "OUS-6.2", ",".join(g.controllers) or "-", g.principal,

@@ -5,8 +5,13 @@ Which log, checkpoint directory and key are verified is what the stack's gate co
 point at another log (`Source.given`), and the page then says that it was not the stack's.
 Verification is `dpaguard.gate.audit.verify` alone (the gate owns the format and its
 integrity rules: HMAC chain and checkpoint); the recent decisions are read from the log's tail
-for display, and only when the log verified. A missing log (no checkpoint either) is reported
-as missing, not as an error: a stack without manual operations has no log.
+for display, and only when the log verified. States:
+- `tampered` (exit 1): what `verify` reports as damage, which includes a log missing while its
+  checkpoint exists and a log with entries but no checkpoint (missing or emptied checkpoint dir);
+- `none`: neither log nor checkpoint here. Evidence may be built on a machine that never ran a
+  gate, so this is a warning on the first screen, not a verdict; never "verified";
+- `empty`: an empty log and no checkpoint: nothing to verify, so not "verified" either;
+- `intact`: entries (or an empty log) that match their checkpoint; `unverifiable`: no key etc.
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ class Source:
 class AuditSummary:
     path: str
     state: str
-    """intact | tampered | missing | unverifiable"""
+    """intact | tampered | none | empty | unverifiable"""
     entries: int
     head: str
     detail: str
@@ -48,6 +53,11 @@ class AuditSummary:
     @property
     def tampered(self) -> bool:
         return self.state == "tampered"
+
+    @property
+    def warning(self) -> bool:
+        """Shown on the first screen, without changing the exit code."""
+        return self.state in ("none", "empty", "unverifiable")
 
     def to_json(self) -> dict[str, Any]:
         return {"path": self.path, "state": self.state, "entries": self.entries, "head": self.head,
@@ -76,7 +86,9 @@ def summarise(source: Source | str) -> AuditSummary:
     shown = str(source.log) + (" (given on the command line, not the stack's configured log)" if source.given else "")
     checkpoint = audit.checkpoint_path(source.log, source.checkpoints) if source.checkpoints else None
     if not source.log.exists() and (checkpoint is None or not checkpoint.exists()):
-        return AuditSummary(shown, "missing", 0, "", "no audit log and no checkpoint: no gate decision recorded", ())
+        # `verify` would raise "no such file"; with its checkpoint present it reports the deletion
+        return AuditSummary(shown, "none", 0, "", "no audit log and no checkpoint: no gate decision recorded here",
+                            ())
     if source.key_file is None:
         return AuditSummary(shown, "unverifiable", 0, "", "no audit key file named", ())
     try:
@@ -93,8 +105,11 @@ def summarise(source: Source | str) -> AuditSummary:
     if not result.ok:
         detail = f"line {result.line}: {result.fault}: {result.detail}"
         return AuditSummary(shown, "tampered", result.entries, head_text, detail, ())
+    if result.entries == 0 and result.checkpoint_seq is None:
+        return AuditSummary(shown, "empty", 0, head_text, "no entries, no checkpoint: nothing to verify", ())
+    checked = "HMAC chain and checkpoint" if source.checkpoints else "HMAC chain (no checkpoint dir named)"
     return AuditSummary(shown, "intact", result.entries, head_text,
-                        f"{result.entries} entries; HMAC chain and checkpoint verified", tuple(_recent(source.log)))
+                        f"{result.entries} entries; {checked} verified", tuple(_recent(source.log)))
 
 
 def _recent(path: Path) -> list[dict[str, str]]:

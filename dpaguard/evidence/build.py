@@ -2,7 +2,9 @@
 
 A clause is
 - `not-applicable` when the stack does not serve its agreement;
-- `violated` when a mandatory CrossGuard policy or a checkov check citing it fails;
+- `violated` when a mandatory CrossGuard policy or a checkov check citing it fails, or when the
+  access review finds it broken (`access.Flag.violation`: an ended agreement whose data or grants
+  remain, a grant or PIM eligibility outliving its agreement);
 - `not-decidable` when no policy or check can decide it from a plan (policies/clauses.py
   `NOT_IN_PLAN` gives the reason), when none of them ran on this plan, or when a deciding
   value is unknown in the preview;
@@ -192,7 +194,8 @@ def collect(opts: Options) -> Evidence:
         warnings.append(f"CLAUSES.md and policies/clauses.py disagree: only in CLAUSES.md {sorted(set(ids) - set(PACK_CLAUSES))}, "
                         f"only in the pack {sorted(set(PACK_CLAUSES) - set(ids))}")
     names = {r.urn: (r.type, r.name) for r in checked.resources}
-    results = [_judge(c, cfg.agreements, crossguard + checkov, NOT_IN_PLAN, names, run is not None)
+    results = [_with_review(_judge(c, cfg.agreements, crossguard + checkov, NOT_IN_PLAN, names, run is not None),
+                            review)
                for c in clauses]
     return Evidence(
         stack=opts.stack,
@@ -250,6 +253,23 @@ def _judge(clause: Clause, agreements: Sequence[str], rules: Sequence[engines.Ru
     if advisory:
         reason += f"; {advisory} advisory finding(s) shown below"
     return ClauseResult(clause, SATISFIED, reason, mine, resources)
+
+
+def _with_review(result: ClauseResult, review: access.Review) -> ClauseResult:
+    """A clause the access review finds broken (an ended agreement whose data or grants remain, a
+    grant that outlives its agreement) is violated, whatever the plan rules say: those clauses are
+    about dates and the register, which no policy sees."""
+    if result.status == NOT_APPLICABLE:
+        return result
+    found = [f for f in review.flags if f.violation and f.clause == result.clause.id]
+    if not found:
+        return result
+    shown = "; ".join(f"access review: {f.controller}: {_one_line(f.what)}" for f in found[:3])
+    more = f" (and {len(found) - 3} more)" if len(found) > 3 else ""
+    reason = f"{shown}{more}"
+    if result.status == VIOLATED:
+        reason = f"{result.reason}; {reason}"
+    return ClauseResult(result.clause, VIOLATED, reason, result.rules, result.resources)
 
 
 def _one_line(text: str) -> str:

@@ -99,9 +99,9 @@ def _verdict(ev: Evidence) -> str:
     if ev.audit.tampered:
         parts.append(f'<div class="verdict violated" data-audit="tampered"><strong>AUDIT LOG TAMPERED:</strong> '
                      f"{_e(ev.audit.path)}: {_e(ev.audit.detail)}</div>")
-    if ev.audit.state == "unverifiable":
-        parts.append(f'<div class="verdict warn" data-audit="unverifiable"><strong>Audit log not verified:</strong> '
-                     f"{_e(ev.audit.detail)}</div>")
+    if ev.audit.warning:
+        parts.append(f'<div class="verdict warn" data-audit="{_e(ev.audit.state)}"><strong>Audit log not '
+                     f"verified:</strong> {_e(ev.audit.path)}: {_e(ev.audit.detail)}</div>")
     act = ev.review.must_act
     if act:
         parts.append(f'<div class="verdict warn" data-review="act"><strong>Access review:</strong> {len(act)} '

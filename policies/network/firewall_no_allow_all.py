@@ -74,7 +74,7 @@ POLICY = resource_policy(
     area="network",
     description="The egress firewall's allow rules name destinations: no rule allows everything (*, 0.0.0.0/0, "
     "Internet, *.<tld>), nor FQDN tags or web categories, so the forced tunnel gives no internet access.",
-    remediation="Allow only Entra ID sign-in, ARM, Graph and the state backend by FQDN over HTTPS and end with the "
-    "deny-everything-else collection (modules/egress.py).",
+    remediation="Allow only Entra ID sign-in, ARM, Graph and the state backend by FQDN over HTTPS (application "
+    "rules); the firewall denies everything else by default (modules/egress.py).",
     validate=validate,
 )

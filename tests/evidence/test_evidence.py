@@ -14,7 +14,9 @@ copies it there so it outlives the run.
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import io
 import json
 import os
 import shutil
@@ -68,11 +70,20 @@ def _artefact(path: Path, name: str) -> None:
         shutil.copy2(path, Path(target) / name)
 
 
-def _expected(check: dict[str, Any], scan: dict[str, Any]) -> set[str]:
-    """Clauses a mandatory CrossGuard violation or a failed checkov check cites (OUS ones: the stack's)."""
+def _review_violations(review: dict[str, Any]) -> set[str]:
+    """Clauses the access review (`dpaguard review --json`) shows broken, read from its facts, not its flags:
+    an ended agreement whose data is still provisioned breaks OUS-9 (ECG-11: return or delete at the end)."""
+    today = review["today"]
+    return {"OUS-9" if c["agreement"] == "OUS" else "ECG-11" for c in review["controllers"]
+            if c["accessEnds"] is not None and c["accessEnds"] <= today and c["containers"]}
+
+
+def _expected(check: dict[str, Any], scan: dict[str, Any], review: dict[str, Any]) -> set[str]:
+    """Clauses a mandatory CrossGuard violation or a failed checkov check cites (OUS ones: the stack's),
+    and those the access review shows broken."""
     bad = {c for v in check["violations"] if v["enforcement"] == "mandatory" for c in v["clauses"]}
     bad |= {c for r in scan["results"] if r["result"] == "failed" for c in r["clauses"]}
-    return bad - ECG_IDS
+    return (bad | _review_violations(review)) - ECG_IDS
 
 
 @pytest.fixture(scope="module")
@@ -85,13 +96,20 @@ def baseline(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     scan, check = tmp / "scan.json", tmp / "check.json"
     assert main(["scan", str(plan), "--format", "json", "--output", str(scan)]) in (0, 1)
     assert main(["check", str(plan), "--format", "json", "--output", str(check)]) in (0, 1)
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        main(["review", "--stack", STACK, "--plan", str(plan), "--today", FIXED[-1], "--json"])
+    review = json.loads(buffer.getvalue())
+    # stolav-mbt signed 2021-11-29: OUS-8's five-year cap ended its access on 2026-11-29, and its
+    # recordings container is still in the shipped program (stacks/Pulumi.ous-kvalitetslab.yaml)
+    assert _review_violations(review) == {"OUS-9"}
     runs = []
     for i in (1, 2):
         out = tmp / f"run{i}"
         code = main(["evidence", "--stack", STACK, "--plan", str(plan), "--checkov-report", str(scan),
                      "--out", str(out), *FIXED])
         runs.append((code, out))
-    return {"tmp": tmp, "plan": plan, "runs": runs,
+    return {"tmp": tmp, "plan": plan, "runs": runs, "review": review,
             "check": json.loads(check.read_text()), "scan": json.loads(scan.read_text())}
 
 
@@ -117,9 +135,11 @@ def test_browser_shows_every_clause_with_its_status_and_loads_nothing(baseline: 
     status = {c: s for c, s, _text in seen["rows"]}
     assert {c: s for c, s, _q in seen["sections"]} == status
     assert {c for c, s in status.items() if s == "not-applicable"} == ECG_IDS
-    violated = _expected(baseline["check"], baseline["scan"])
+    violated = _expected(baseline["check"], baseline["scan"], baseline["review"])
     assert {c for c, s in status.items() if s == "violated"} == violated
-    assert PROCEDURAL_OUS <= {c for c, s in status.items() if s == "not-decidable"}
+    assert PROCEDURAL_OUS - violated <= {c for c, s in status.items() if s == "not-decidable"}
+    assert "OUS-9" in violated and code == 1  # the shipped stack today: stolav-mbt ended, data still there
+    assert "OUS-9" in seen["verdictText"]
     assert set(status.values()) <= {"satisfied", "violated", "not-decidable", "not-applicable"}
     assert code == (1 if violated else 0)
     assert seen["verdict"] == ("violated" if violated else "no-violation")
@@ -144,8 +164,10 @@ def test_oscal_validates_against_trestle_models(baseline: dict[str, Any]) -> Non
     for f in findings:
         assert f.related_observations and {r.observation_uuid for r in f.related_observations} <= observations
     states = {f.target.target_id: f.target.status.state.value for f in findings if f.target.status}
-    violated = _expected(baseline["check"], baseline["scan"])
+    violated = _expected(baseline["check"], baseline["scan"], baseline["review"])
     assert {c for c, s in states.items() if s == "not-satisfied"} >= violated | ECG_IDS | PROCEDURAL_OUS
+    reasons = {f.target.target_id: f.target.status.reason for f in findings if f.target.status}
+    assert reasons["OUS-9"] == "fail", "an ended agreement with its data still provisioned is a failed finding"
 
 
 def test_mutated_plan_says_violated_on_the_first_screen(baseline: dict[str, Any],
@@ -257,3 +279,79 @@ def test_the_request_detector_sees_a_request(tmp_path: Path) -> None:
                     encoding="utf-8")
     loaded = browser.load(page)
     assert loaded.requests == [loaded.url, "http://198.51.100.7/x.png"]
+
+
+def _audit_case(tmp: Path, name: str) -> tuple[Path, Path, Path, bytes]:
+    from dpaguard.gate import keys
+
+    base = tmp / name
+    base.mkdir()
+    key_file, log, checkpoints = base / "audit.key", base / "log" / "audit.log", base / "checkpoints"
+    log.parent.mkdir()
+    checkpoints.mkdir()
+    return key_file, log, checkpoints, keys.write_key_file(key_file, "audit key file")
+
+
+def test_audit_log_and_checkpoints_deleted_or_empty(tmp_path: Path) -> None:
+    from dpaguard.evidence.auditlog import Source, summarise
+    from dpaguard.gate.audit import AuditLog
+
+    def state(key_file: Path, log: Path, checkpoints: Path) -> tuple[str, str]:
+        summary = summarise(Source(log, checkpoints, key_file, False))
+        return summary.state, summary.detail
+
+    # entries, then the checkpoint dir emptied: the log can no longer vouch for its tail
+    key_file, log, checkpoints, key = _audit_case(tmp_path, "no-checkpoint")
+    AuditLog(str(log), key, str(checkpoints)).append({"action": "token.verify", "decision": "allow"})
+    for f in checkpoints.iterdir():
+        f.unlink()
+    assert state(key_file, log, checkpoints)[0] == "tampered"
+    checkpoints.rmdir()
+    assert state(key_file, log, checkpoints)[0] == "tampered"
+
+    # the log deleted, its checkpoint left
+    key_file, log, checkpoints, key = _audit_case(tmp_path, "no-log")
+    AuditLog(str(log), key, str(checkpoints)).append({"action": "token.verify", "decision": "allow"})
+    log.unlink()
+    assert state(key_file, log, checkpoints)[0] == "tampered"
+
+    # both deleted: nothing recorded here; a warning, never "verified"
+    for f in checkpoints.iterdir():
+        f.unlink()
+    checkpoints.rmdir()
+    found, detail = state(key_file, log, checkpoints)
+    assert found == "none" and "no gate decision recorded here" in detail and "verified" not in detail
+
+    # an empty log and an empty checkpoint dir: nothing to verify
+    key_file, log, checkpoints, key = _audit_case(tmp_path, "empty")
+    log.write_bytes(b"")
+    found, detail = state(key_file, log, checkpoints)
+    assert found == "empty" and "no entries, no checkpoint" in detail and "verified" not in detail
+
+
+def test_absent_audit_log_is_a_first_screen_warning_not_a_verdict(tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    from dpaguard.gate import keys
+
+    key_file = tmp_path / "audit.key"
+    keys.write_key_file(key_file, "audit key file")
+    plan = shipped_plan(STACK)
+    assert isinstance(plan, dict)
+    # before stolav-mbt's end (2026-11-29), so no clause is violated and the exit code is the audit's alone
+    fixed = [a if a != "2026-12-01" else "2026-11-01" for a in FIXED]
+    out = tmp_path / "out"
+    code = main(["evidence", "--stack", STACK, "--plan", str(_plan(tmp_path, plan, "plan.json")), "--no-checkov",
+                 "--out", str(out), *fixed, "--audit-log", str(tmp_path / "gone.log"), "--audit-key", str(key_file),
+                 "--audit-checkpoints", str(tmp_path / "gone-checkpoints")])
+    assert "audit log none" in capsys.readouterr().out
+    seen = browser.load(out / "evidence.html", """(() => {
+        const w = document.querySelector('[data-audit=none]'); const box = w && w.getBoundingClientRect();
+        return {warning: w ? w.innerText : null, onFirstScreen: !!w && box.bottom <= window.innerHeight,
+                ous9: document.querySelector('tr[data-clause="OUS-9"]').dataset.status};
+    })()""").value
+    assert seen["warning"] is not None and "no gate decision recorded here" in seen["warning"]
+    assert seen["onFirstScreen"]
+    assert "verified:" not in seen["warning"].replace("not verified:", "")
+    # no review finding of an ended agreement: OUS-9 stays a procedural clause
+    assert seen["ous9"] == "not-decidable"
+    assert code == 0

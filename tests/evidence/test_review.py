@@ -104,3 +104,58 @@ def test_preview_json_gives_the_same_review(tmp_path: Path, capsys: pytest.Captu
     _code, from_plan = _review(tmp_path, capsys, document, "2026-12-01")
     _code, from_preview = _review(tmp_path, capsys, preview, "2026-12-01")
     assert from_preview == from_plan
+
+
+def _eligibility_on_ahus(document: dict[str, Any], expiration: dict[str, str], start: str | None) -> None:
+    """A PIM eligibility request for the operators' group on ahus-mbt's recordings container."""
+    template = next(r for r in document["resources"] if r["type"] == "azure-native:authorization:PimRoleEligibilitySchedule")
+    container = next(r["inputs"]["scope"] for r in document["resources"]
+                     if r["type"] == "azure-native:authorization:RoleAssignment"
+                     and r["inputs"]["scope"].endswith("/containers/rec-ahus-mbt"))
+    request = copy.deepcopy(template)
+    request["type"] = "azure-native:authorization:RoleEligibilityScheduleRequest"
+    request["urn"] = template["urn"].rsplit("$", 1)[0] + \
+        "$azure-native:authorization:RoleEligibilityScheduleRequest::ahus-long-eligibility"
+    request["name"] = "ahus-long-eligibility"
+    request["inputs"]["scope"] = container
+    # scheduleInfo.expiration {type, endDateTime | duration} (Microsoft.Authorization
+    # roleEligibilityScheduleRequests, RoleEligibilityScheduleRequestPropertiesScheduleInfo)
+    request["inputs"]["scheduleInfo"] = {"expiration": expiration, **({"startDateTime": start} if start else {})}
+    request.pop("outputs", None)
+    document["resources"].append(request)
+
+
+@pytest.mark.parametrize("expiration, start, until", [
+    ({"type": "AfterDateTime", "endDateTime": "2028-06-30T00:00:00Z"}, None, "until 2028-06-30"),
+    ({"type": "AfterDuration", "duration": "P1000D"}, "2026-12-01T00:00:00Z", "until 2029-08-27"),
+])
+def test_pim_eligibility_outliving_the_agreement_is_flagged(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                            expiration: dict[str, str], start: str | None,
+                                                            until: str) -> None:
+    # ahus-mbt signed 2022-09-01: OUS-8's five-year cap ends its access on 2027-09-01
+    document = _plan()
+    _eligibility_on_ahus(document, expiration, start)
+    code, review = _review(tmp_path, capsys, document, "2026-12-01")
+    assert code == 1
+    outlives = [f for f in review["flags"] if f["clause"] == "OUS-8" and f["controller"] == "ahus-mbt"]
+    assert [(f["severity"], f["who"], f["violation"]) for f in outlives] == [("act", "ouskl-operators", True)]
+    assert until in outlives[0]["what"] and "beyond the agreement's end 2027-09-01" in outlives[0]["what"]
+
+    plan = tmp_path / "eligible.json"
+    plan.write_text(json.dumps(document), encoding="utf-8")
+    capsys.readouterr()
+    code = main(["evidence", "--stack", STACK, "--plan", str(plan), "--no-checkov", "--out", str(tmp_path / "ev"),
+                 "--today", "2026-12-01", "--generated-at", "2026-12-01T12:00:00Z", "--commit", "0"])
+    printed = capsys.readouterr().out
+    assert code == 1
+    assert any(line.startswith("VIOLATED OUS-8: access review: ahus-mbt: PIM eligibility") for line in printed.splitlines())
+    html = (tmp_path / "ev" / "evidence.html").read_text(encoding="utf-8")
+    assert '<tr data-clause="OUS-8" data-status="violated">' in html
+
+
+def test_eligibility_ending_with_the_agreement_is_not_flagged(tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    document = _plan()
+    _eligibility_on_ahus(document, {"type": "AfterDateTime", "endDateTime": "2027-08-31T00:00:00Z"}, None)
+    _code, review = _review(tmp_path, capsys, document, "2026-12-01")
+    assert [f for f in review["flags"] if f["clause"] == "OUS-8"] == []

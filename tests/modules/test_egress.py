@@ -56,19 +56,23 @@ def test_no_vnet_gateway_when_clients_connect_to_the_hub(planned):
     assert holder["vpn"].gateway_id is None
 
 
-def test_firewall_allows_exactly_the_operator_services_then_denies_all(planned):
+def test_firewall_allows_exactly_the_operator_services_and_nothing_shadows_them(planned):
+    # Microsoft Learn, "Azure Firewall rule processing logic": "Network rules are applied first, then
+    # application rules. The rules are terminating." A network rule matching the clients (even a
+    # deny-all at a later priority) would decide every HTTPS flow before the allowed FQDNs are read;
+    # "If there's still no match, then the packet is denied by default."
     cfg, run, _ = planned
     group = one(run, "FirewallPolicyRuleCollectionGroup")
-    allow, deny = group.inputs["ruleCollections"]
-    assert allow["action"] == {"type": "Allow"} and deny["action"] == {"type": "Deny"}
-    assert allow["priority"] < deny["priority"], group.urn
+    [allow] = group.inputs["ruleCollections"]
+    assert allow["action"] == {"type": "Allow"}, group.urn
     assert {r["name"]: r["targetFqdns"] for r in allow["rules"]} == ALLOWED, group.urn
     for rule in allow["rules"]:
+        assert rule["ruleType"] == "ApplicationRule", group.urn
         assert rule["protocols"] == [{"protocolType": "Https", "port": 443}], group.urn
         assert rule["sourceAddresses"] == [str(cfg.network.vpn_client_pool)], group.urn
-    [deny_all] = deny["rules"]
-    assert (deny_all["destinationAddresses"], deny_all["destinationPorts"], deny_all["ipProtocols"]) == \
-        (["*"], ["*"], ["Any"]), group.urn
+    network_rules = [r for g in run.of_type(N + "FirewallPolicyRuleCollectionGroup")
+                     for c in g.inputs["ruleCollections"] for r in c["rules"] if r["ruleType"] == "NetworkRule"]
+    assert network_rules == [], "a network rule is processed before every application rule"
 
 
 def test_internet_traffic_of_clients_goes_to_the_firewall(planned):
