@@ -83,6 +83,14 @@ def write_json(path: str | Path, document: object, *, mode: int = 0o644, make_pa
     atomic_write(path, text.encode("utf-8"), mode=mode, make_parents=make_parents)
 
 
+def write_report(path: str | Path, text: str) -> None:
+    """A report or document meant to be read by others (CI uploads SARIF): UTF-8, written atomically,
+    parent directories made, and the file mode the umask gives a new file (mkstemp alone gives 0600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    atomic_write(path, text.encode("utf-8"), mode=0o666 & ~umask, make_parents=True)
+
+
 def read_bounded(path: str | Path, limit: int, what: str = "file") -> bytes:
     """The bytes of a regular file of at most `limit` bytes; InputError (exit 2) otherwise.
 

@@ -20,8 +20,8 @@ def check_after_plan(document: dict[str, Any], out_dir: Path, *, quiet: bool, ro
     from dpaguard.checking.evaluate import evaluate
     from dpaguard.checking.inputs import from_plan
     from dpaguard.checking.report import ReportContext, finding_line, ordered, render_sarif, summary_line
-    from dpaguard.commands.check import write_text_atomic
     from dpaguard.engine.plan import write_json_atomic
+    from dpaguard.files import write_report
     from policies.pack import POLICIES, policy_config
 
     checked = from_plan(document, name="plan", validate=False)
@@ -32,7 +32,7 @@ def check_after_plan(document: dict[str, Any], out_dir: Path, *, quiet: bool, ro
     write_json_atomic(config_path, policy_config(document["register"]))
     ctx = ReportContext(source=f"plan of stack {checked.stack}", stack=checked.stack,
                         artifact_uri=checked.stack_file or "Pulumi.yaml", stack_text=_stack_text(document, root))
-    write_text_atomic(sarif_path, render_sarif(evaluation, POLICIES, ctx))
+    write_report(sarif_path, render_sarif(evaluation, POLICIES, ctx))
 
     for finding in ordered(evaluation.findings):
         if finding.kind != "violation" or (quiet and finding.enforcement != "mandatory"):

@@ -41,9 +41,9 @@ def run(args: argparse.Namespace) -> int:
     template = render(checked.resources, source=checked.source)
     text = template.text()
     if args.output:
-        from dpaguard.commands.check import write_text_atomic
+        from dpaguard.files import write_report
 
-        write_text_atomic(Path(args.output), text)
+        write_report(Path(args.output), text)
     else:
         sys.stdout.write(text)
     out = sys.stdout if args.output else sys.stderr

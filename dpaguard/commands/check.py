@@ -45,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
     from dpaguard.checking.inputs import load_input
     from dpaguard.checking.protocol import PolicyConfigError
     from dpaguard.checking.report import render, summary_line
+    from dpaguard.files import write_report
 
     checked = load_input(args.file, register_path=args.register)
     for warning in checked.warnings:
@@ -58,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     ctx = report_context(checked, args.file, args.root)
     text = render(args.format, evaluation, POLICIES, ctx)
     if args.output:
-        write_text_atomic(Path(args.output), text)
+        write_report(Path(args.output), text)
         print(f"wrote {args.output} ({args.format})")
         print(summary_line(evaluation, ctx))
     else:
@@ -113,33 +114,3 @@ def _stack_file_of(root: Path, stack: str) -> str | None:
         return path.relative_to(root).as_posix()
     except ValueError:
         return None
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """The whole report or none: a crash never leaves half a SARIF file for CI to upload."""
-    import os
-    import tempfile
-
-    from dpaguard.errors import InputError
-
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot write: {exc.strerror or exc}") from None
-    try:
-        # mkstemp creates 0600; a report is meant to be read (CI uploads it): honour the umask
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise InputError(f"{path}: cannot write: {exc.strerror or exc}") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -43,9 +43,9 @@ def run(args: argparse.Namespace) -> int:
         else:
             print(f"{args.check} is up to date")
     elif args.output:
-        from dpaguard.commands.check import write_text_atomic
+        from dpaguard.files import write_report
 
-        write_text_atomic(Path(args.output), text)
+        write_report(Path(args.output), text)
         print(f"wrote {args.output}")
     else:
         sys.stdout.write(text)

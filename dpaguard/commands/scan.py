@@ -81,9 +81,9 @@ def _scan_plan(args: argparse.Namespace, root: Path) -> int:
     stem = (checked.stack or "plan").replace("/", "_")
     run, results = run_checkov(root, {stem: template}, checks)
     if args.template:
-        from dpaguard.commands.check import write_text_atomic
+        from dpaguard.files import write_report
 
-        write_text_atomic(Path(args.template), template.text())
+        write_report(Path(args.template), template.text())
     evaluation = evaluate(policies, checked.resources, register=checked.register, stack_urn=checked.stack_urn)
     scan = Scan(checked.source, checked.stack, template, run, results[stem], checks, evaluation)
     scan.pairs = side_by_side(template, scan.results, evaluation)
@@ -100,9 +100,9 @@ def _scan_plan(args: argparse.Namespace, root: Path) -> int:
 
 def _emit(args: argparse.Namespace, text: str, verdict: str) -> None:
     if args.output:
-        from dpaguard.commands.check import write_text_atomic
+        from dpaguard.files import write_report
 
-        write_text_atomic(Path(args.output), text)
+        write_report(Path(args.output), text)
         print(f"wrote {args.output} ({args.format}): {verdict}")
     else:
         sys.stdout.write(text)
