@@ -20,6 +20,7 @@ import pulumi
 from pulumi_azure_native import monitor, operationalinsights, resources
 
 from modules import config, naming
+from modules.storage import named_by
 
 # Azure Monitor caps: email receivers per action group, action groups per alert rule.
 EMAIL_RECEIVERS_PER_GROUP = 1000
@@ -267,7 +268,9 @@ class AuditTrail(pulumi.ComponentResource):
                 monitor.DiagnosticSetting(
                     f"{name}-{account}-blob-diag",
                     name=DIAGNOSTIC_SETTING,
-                    resource_uri=blob_service_id,
+                    # Recorded as coming from the blob service (its propertyDependencies), which is
+                    # how stack policies tie the setting to the account (modules/storage.py named_by).
+                    resource_uri=named_by(own, blob_service_id) if own is not None else blob_service_id,
                     workspace_id=self.workspace_id,
                     logs=[monitor.DiagnosticsLogSettingsArgs(category=c, enabled=True) for c in STORAGE_LOG_CATEGORIES],
                     metrics=[

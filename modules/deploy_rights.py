@@ -4,9 +4,9 @@ A fact module (no Pulumi, no imports of the components): the ARM resource types 
 deploys, the RBAC namespace each is authorised under, and the linked-access actions ARM
 checks when one resource references another. `deployer_actions(secured_hub)` derives the
 role from them for the stack's configuration; `tests/schemas/test_deploy_rights.py` checks,
-per stack, that the role's types are exactly the ARM types of the rendered plan (`dpaguard
-arm`), so a new resource type cannot slip in without its rights, and no right stays for a
-type the stack does not deploy.
+per stack, that the role writes exactly the ARM types of the rendered plan (`dpaguard arm`)
+but the owner-managed ones, which it only reads, so a new resource type cannot slip in without
+its rights, and no right stays for a type the stack does not deploy.
 
 Sources: Microsoft Learn "Azure resource provider operations" (per-namespace operation
 tables: `Microsoft.Resources/subscriptions/resourceGroups/write`, `.../join/action`,
@@ -17,10 +17,11 @@ actions a referencing resource needs on the referenced one.
 
 from __future__ import annotations
 
-# ARM resource type (as in a template) -> (RBAC operation prefix, verbs the program uses).
+from collections.abc import Iterable
+
+# ARM resource type (as in a template) -> (RBAC operation prefix, verbs the deployer uses).
 # Deleting is part of deploying: an `up` removes what config no longer lists (ended
-# agreements' role assignments, OUS-8). Role eligibility is removed by an AdminRemove
-# *request* (a write), so that type has no delete.
+# agreements' role assignments, OUS-8).
 DEPLOYED_TYPES: dict[str, tuple[str, tuple[str, ...]]] = {
     "Microsoft.Resources/resourceGroups": ("Microsoft.Resources/subscriptions/resourceGroups", ("read", "write", "delete")),
     "Microsoft.Storage/storageAccounts": ("Microsoft.Storage/storageAccounts", ("read", "write", "delete")),
@@ -47,11 +48,32 @@ DEPLOYED_TYPES: dict[str, tuple[str, tuple[str, ...]]] = {
     "Microsoft.Insights/actionGroups": ("Microsoft.Insights/actionGroups", ("read", "write", "delete")),
     "Microsoft.Insights/activityLogAlerts": ("Microsoft.Insights/activityLogAlerts", ("read", "write", "delete")),
     "Microsoft.Insights/scheduledQueryRules": ("Microsoft.Insights/scheduledQueryRules", ("read", "write", "delete")),
-    "Microsoft.Authorization/roleDefinitions": ("Microsoft.Authorization/roleDefinitions", ("read", "write", "delete")),
     "Microsoft.Authorization/roleAssignments": ("Microsoft.Authorization/roleAssignments", ("read", "write", "delete")),
+}
+
+# Owner-managed: ARM types the program deploys but the deployer only reads (`pulumi up` reads them
+# to diff). An `up` that creates, changes or removes one is run by the subscription owner (the
+# identity that runs the bootstrap `up`), never by an activated deployer: no ABAC condition can bound
+# these writes, because conditions target only roleAssignments/write and /delete (Microsoft Learn
+# "Authorization actions and attributes", Authorization actions). The built-in Contributor withholds
+# the same writes: notActions `Microsoft.Authorization/*/Write` ("Create roles, role assignments,
+# policy assignments, ...") and `Microsoft.Authorization/*/Delete` (Microsoft Learn "Azure built-in
+# roles for General", Contributor).
+# ARM type -> (RBAC operation prefix, why the deployer may not write it).
+OWNER_MANAGED_TYPES: dict[str, tuple[str, str]] = {
+    "Microsoft.Authorization/roleDefinitions": (
+        "Microsoft.Authorization/roleDefinitions",
+        "a writer could widen the uploader or reader role, which the deployer's condition lets it assign, "
+        "or any other custom role (even to `*`)"),
     "Microsoft.Authorization/roleEligibilityScheduleRequests": (
-        "Microsoft.Authorization/roleEligibilityScheduleRequests", ("read", "write")),
-    "Microsoft.Authorization/policyAssignments": ("Microsoft.Authorization/policyAssignments", ("read", "write", "delete")),
+        "Microsoft.Authorization/roleEligibilityScheduleRequests",
+        "a writer could make anyone, itself included, eligible for any role, Owner included; Microsoft Learn "
+        "\"Assign Azure resource roles in Privileged Identity Management\": Owner and User Access Administrator "
+        "manage PIM for Azure resources"),
+    "Microsoft.Authorization/policyAssignments": (
+        "Microsoft.Authorization/policyAssignments",
+        "a writer could delete or widen the allowed-locations assignments that keep every resource in Norway "
+        "(ECG-10, OUS-6.1.b) and then deploy anywhere"),
 }
 
 # The Virtual WAN secured hub (modules/egress.py), deployed only with config `egress`.
@@ -96,8 +118,49 @@ EXTRA_READS: tuple[tuple[str, str], ...] = (
 )
 
 
+# The deployer writes and deletes role assignments because the program manages them (the
+# controllers' uploader/reader grants, removed again when an agreement ends). Unconditioned,
+# `roleAssignments/write` lets whoever activates the role assign Owner to anyone. Its PIM
+# eligibility therefore carries an Azure ABAC condition (`deployer_condition`) of the shape
+# Microsoft Learn documents in "Examples to delegate Azure role assignment management with
+# conditions" (Example: Constrain roles): write is checked against the *request's* role
+# definition id, delete against the *existing* assignment's (attribute sources Request and
+# Resource, "Authorization actions and attributes"); every other action passes through.
+ROLE_ASSIGNMENTS = "Microsoft.Authorization/roleAssignments"
+CONDITION_VERSION = "2.0"
+"""Role Assignments - Create (REST 2022-04-01): "Currently the only accepted value is '2.0'"."""
+
+# What stays residual (OUS-6.2): the condition bounds *which roles* the deployer assigns, not *to
+# whom*: an activated deployer can give the uploader or reader role of any container in the data
+# resource groups (the roles' assignable scopes) to any principal. Every such write or delete raises
+# the data resource group's activity-log alert (modules/audit.py WATCHED_OPERATIONS). And whether
+# Azure enforces a condition set on a PIM eligibility after activation is not documented as
+# supported (Microsoft Learn "Delegate Azure access management to others", Known issues):
+# docs/runbook.md step 0 has the owner verify it. Role definitions, eligibility requests and policy
+# assignments are not residual any more: they are OWNER_MANAGED_TYPES.
+
+
+def deployer_condition(assignable_role_guids: Iterable[str]) -> str:
+    """The deployer's ABAC condition: role assignments may be written and deleted only for these
+    role definition GUIDs (sorted, without duplicates); every other action is unaffected.
+
+    Microsoft Learn "Examples to delegate Azure role assignment management with conditions",
+    Example: Constrain roles (the one-line form of its Azure PowerShell tab)."""
+    guids = sorted({g.lower() for g in assignable_role_guids})
+    if not guids:
+        raise ValueError("the deployer must be allowed to assign at least one role")
+    ids = "{" + ", ".join(guids) + "}"
+    return (
+        f"((!(ActionMatches{{'{ROLE_ASSIGNMENTS}/write'}})) OR "
+        f"(@Request[{ROLE_ASSIGNMENTS}:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {ids})) AND "
+        f"((!(ActionMatches{{'{ROLE_ASSIGNMENTS}/delete'}})) OR "
+        f"(@Resource[{ROLE_ASSIGNMENTS}:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {ids}))"
+    )
+
+
 def deployed_types(secured_hub: bool = False) -> dict[str, tuple[str, tuple[str, ...]]]:
-    """ARM type -> (RBAC prefix, verbs) of what the program deploys in this configuration."""
+    """ARM type -> (RBAC prefix, verbs) of what the deployer writes in this configuration (every type the
+    program deploys but OWNER_MANAGED_TYPES)."""
     if not secured_hub:
         return dict(DEPLOYED_TYPES)
     types = {t: v for t, v in DEPLOYED_TYPES.items() if t not in VNET_GATEWAY_TYPES}
@@ -106,8 +169,10 @@ def deployed_types(secured_hub: bool = False) -> dict[str, tuple[str, tuple[str,
 
 
 def deployer_actions(secured_hub: bool = False) -> tuple[str, ...]:
-    """Every management-plane action of the deployer role, sorted, without duplicates or wildcards."""
+    """Every management-plane action of the deployer role, sorted, without duplicates or wildcards:
+    read, write and delete of what it deploys, only read of the owner-managed types."""
     actions = {f"{prefix}/{verb}" for prefix, verbs in deployed_types(secured_hub).values() for verb in verbs}
+    actions.update(f"{prefix}/read" for prefix, _ in OWNER_MANAGED_TYPES.values())
     linked = [*LINKED_ACTIONS, *(HUB_LINKED_ACTIONS if secured_hub else ())]
     if secured_hub:
         linked = [(a, why) for a, why in linked if a != "Microsoft.Network/publicIPAddresses/join/action"]

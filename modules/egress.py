@@ -284,18 +284,20 @@ class SecuredHubEgress(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[hub, routing, *first]),
         )
 
-        # OUS-6.b: every allowed and denied connection, and who connected to the VPN.
-        for key, target, resource, categories in (
-            ("firewall", fw_id, firewall, FIREWALL_LOG_CATEGORIES),
-            ("p2s-gateway", gw_id, gateway, P2S_GATEWAY_LOG_CATEGORIES),
+        # OUS-6.b: every allowed and denied connection, and who connected to the VPN. The firewall
+        # writes resource-specific tables (AZFWApplicationRule, ...: "Dedicated"); the P2S gateway's
+        # categories have only the AzureDiagnostics table (Microsoft Learn "Supported logs for
+        # Microsoft.Network/p2sVpnGateways"), so its setting asks for no destination type.
+        for key, target, resource, categories, destination in (
+            ("firewall", fw_id, firewall, FIREWALL_LOG_CATEGORIES, "Dedicated"),
+            ("p2s-gateway", gw_id, gateway, P2S_GATEWAY_LOG_CATEGORIES, None),
         ):
             monitor.DiagnosticSetting(
                 f"{name}-{key}-diag",
                 name="dpaguard-audit",
                 resource_uri=target,
                 workspace_id=args.workspace_id,
-                # Resource-specific tables (AZFWApplicationRule, ...), not AzureDiagnostics.
-                log_analytics_destination_type="Dedicated",
+                log_analytics_destination_type=destination,
                 logs=[monitor.DiagnosticsLogSettingsArgs(category=c, enabled=True) for c in categories],
                 metrics=[monitor.DiagnosticsMetricSettingsArgs(category="AllMetrics", enabled=True)],
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[resource, *first]),

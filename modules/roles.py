@@ -68,12 +68,20 @@ ROLE_PERMISSIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "reader": ((), READER_DATA_ACTIONS),
     "operator": (OPERATOR_ACTIONS, ()),
 }
+ASSIGNED_ROLES = ("uploader", "reader")
+"""The only roles the program grants by role assignment (every ContainerGrant's role). The operator
+role is only PIM-eligible (an eligibility request, not a role assignment), the deployer role is never
+assigned, and no built-in role is assigned anywhere. The deployer may write and delete role
+assignments of exactly these roles (deploy_rights.deployer_condition)."""
 
 # Deploy rights as code (issue 10): the management-plane actions `pulumi up` needs, derived
 # from the ARM types the program deploys (modules/deploy_rights.py). Never assigned standing:
 # operators are only *eligible* (PIM), for a limited time, and activate it for a change window
-# (docs/runbook.md). It writes role assignments and definitions because the program manages
-# them; that power is why it exists only as expiring eligibility.
+# (docs/runbook.md). It writes role assignments because the program manages them; that power is
+# why it exists only as expiring eligibility, and why that eligibility carries an ABAC condition:
+# role assignments of ASSIGNED_ROLES only (never Owner, User Access Administrator, RBAC
+# Administrator, Contributor, nor the deployer or operator role itself). Role definitions, PIM
+# eligibility and policy assignments it only reads (deploy_rights.OWNER_MANAGED_TYPES).
 DEPLOYER_ACTIONS = deploy_rights.deployer_actions()
 """The deployer's actions with the VNet gateway; a stack with the secured hub gets deployer_actions(True)."""
 DEPLOYER_ROLE = "deployer"
@@ -100,7 +108,7 @@ class ContainerGrant:
     """The controller whose data this is, or `ecg-ingest` for the stack-wide ECG uploader grant."""
     agreement: str
     role: str
-    """`uploader` or `reader`."""
+    """`uploader` or `reader` (ASSIGNED_ROLES)."""
     container: str
     """`data` (recordings / patient data), `scores` (OUS-4.2) or `account` (ECG ingest)."""
     scope: str
@@ -210,6 +218,11 @@ class LeastPrivilegeRolesArgs:
         )
 
 
+def role_guid(subscription_id: str, prefix: str, role: str) -> str:
+    """The GUID of one of the stack's custom roles (ROLE_PERMISSIONS or DEPLOYER_ROLE): the same in every run."""
+    return naming.stable_guid(subscription_id, prefix, "role", role)
+
+
 class LeastPrivilegeRoles(pulumi.ComponentResource):
     """Custom roles, per-container assignments, PIM eligibility for operators, allowed-locations policy."""
 
@@ -226,7 +239,7 @@ class LeastPrivilegeRoles(pulumi.ComponentResource):
         definitions: dict[str, authorization.RoleDefinition] = {}
         self.role_definition_ids = {}
         for role, (actions, data_actions) in ROLE_PERMISSIONS.items():
-            guid = naming.stable_guid(sub, args.prefix, "role", role)
+            guid = role_guid(sub, args.prefix, role)
             definitions[role] = authorization.RoleDefinition(
                 f"{name}-{role}-role",
                 role_definition_id=guid,
@@ -251,6 +264,9 @@ class LeastPrivilegeRoles(pulumi.ComponentResource):
 
         self.assignment_names = {}
         for g in args.grants:
+            if g.role not in ASSIGNED_ROLES:
+                # The deployer's condition allows exactly ASSIGNED_ROLES: any other grant could not be deployed.
+                raise ValueError(f"grant {g.controller_id}/{g.role}: only {', '.join(ASSIGNED_ROLES)} are assigned")
             key = f"{g.controller_id}/{g.role}/{g.container}"
             if g.container == "account":
                 key += "/" + g.scope.rsplit("/", 1)[-1]
@@ -300,7 +316,15 @@ class LeastPrivilegeRoles(pulumi.ComponentResource):
         # Deploy rights: a custom role scoped to the subscription (the program creates resource
         # groups, role definitions and policy assignments there), eligible for the operators
         # group only through PIM, with an expiry; no RoleAssignment of it exists anywhere.
-        deployer_guid = naming.stable_guid(sub, args.prefix, "role", DEPLOYER_ROLE)
+        # Its eligibility carries the ABAC condition that limits role-assignment writes and
+        # deletes to ASSIGNED_ROLES. The eligibility request API takes `condition` and
+        # `conditionVersion` (official ARM schema, Microsoft.Authorization 2020-10-01
+        # RoleEligibilityScheduleRequestProperties; Learn "Assign Azure resource roles in Privileged
+        # Identity Management": conditions on eligible assignments). But Learn "Delegate Azure access
+        # management to others", Known issues, says delegating role assignment management with
+        # conditions through PIM is not supported: whether Azure enforces this condition after
+        # activation must be verified in the tenant (docs/runbook.md, step 0).
+        deployer_guid = role_guid(sub, args.prefix, DEPLOYER_ROLE)
         deployer = authorization.RoleDefinition(
             f"{name}-{DEPLOYER_ROLE}-role",
             role_definition_id=deployer_guid,
@@ -323,6 +347,8 @@ class LeastPrivilegeRoles(pulumi.ComponentResource):
             scope=sub_scope,
             principal_id=args.operator_group_id,
             role_definition_id=self.role_definition_ids[DEPLOYER_ROLE],
+            condition=deploy_rights.deployer_condition(role_guid(sub, args.prefix, r) for r in ASSIGNED_ROLES),
+            condition_version=deploy_rights.CONDITION_VERSION,
             justification=(
                 f"dpa-guard: operators of {args.prefix} may activate deploy rights for a change window, "
                 f"eligible for {args.operator_eligibility_days} days (OUS-6.2)"

@@ -245,6 +245,19 @@ def _retention_rules(members: list[config.Controller], soft_delete_days: int) ->
     return tuple(rules)
 
 
+def named_by(resource: pulumi.Resource, value: str) -> pulumi.Output[str]:
+    """`value` (a name or ARM id built from config, known in preview) recorded as coming from `resource`.
+
+    The SDK records, per input, the resources its value came from (`propertyDependencies` of the
+    RegisterResource request); the stack policies, which see outputs without names or path
+    parameters, tie a child to its storage account by that and not by `depends_on`, which any
+    child can claim (policies/stack.py account_of, storage-children-in-stack). `account.name`
+    would record the same but is unknown in the preview of a new account (pulumi-azure-native
+    returns no name before Create), and the resource policies and the ARM rendering read the name.
+    """
+    return resource.urn.apply(lambda _urn: value)
+
+
 class NorwayStorage(pulumi.ComponentResource):
     """The resource group, storage account(s), containers and private endpoints of one agreement."""
 
@@ -386,7 +399,7 @@ class NorwayStorage(pulumi.ComponentResource):
         p = args.protection
         blob_service = storage.BlobServiceProperties(
             f"{child}-blob",
-            account_name=spec.name,
+            account_name=named_by(account, spec.name),
             resource_group_name=rg_name,
             blob_services_name="default",
             is_versioning_enabled=p.versioning,
@@ -405,7 +418,7 @@ class NorwayStorage(pulumi.ComponentResource):
         for c in spec.containers:
             container = storage.BlobContainer(
                 f"{name}-{c.name}",
-                account_name=spec.name,
+                account_name=named_by(account, spec.name),
                 resource_group_name=rg_name,
                 container_name=c.name,
                 public_access=storage.PublicAccess.NONE,
@@ -425,7 +438,7 @@ class NorwayStorage(pulumi.ComponentResource):
         if spec.lifecycle:
             storage.ManagementPolicy(
                 f"{child}-lifecycle",
-                account_name=spec.name,
+                account_name=named_by(account, spec.name),
                 resource_group_name=rg_name,
                 management_policy_name="default",
                 policy=storage.ManagementPolicySchemaArgs(rules=[_lifecycle_rule(r) for r in spec.lifecycle]),
@@ -445,7 +458,7 @@ class NorwayStorage(pulumi.ComponentResource):
             private_link_service_connections=[
                 network.PrivateLinkServiceConnectionArgs(
                     name=f"{spec.name}-blob",
-                    private_link_service_id=account_id,
+                    private_link_service_id=named_by(account, account_id),
                     group_ids=["blob"],
                 )
             ],

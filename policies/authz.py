@@ -218,14 +218,14 @@ def _balanced(text: str) -> bool:
     return depth == 0
 
 
-def _strip_parens(text: str) -> str:
+def strip_parens(text: str) -> str:
     text = text.strip()
     while text.startswith("(") and text.endswith(")") and _balanced(text[1:-1]):
         text = text[1:-1].strip()
     return text
 
 
-def _split_top(text: str, operator: str) -> list[str]:
+def split_top(text: str, operator: str) -> list[str]:
     """`text` split on ` OR `/` AND ` outside parentheses and quotes."""
     parts, depth, quoted, start, i = [], 0, False, 0, 0
     word = f" {operator} "
@@ -250,15 +250,15 @@ def _split_top(text: str, operator: str) -> list[str]:
 
 def _guard(text: str) -> tuple[str, ...] | None:
     """Actions of `!(ActionMatches{'a'}) AND !(ActionMatches{'b'})` or `!(ActionMatches{'a'} OR ...)`."""
-    text = _strip_parens(text)
-    terms = _split_top(text, "AND")
+    text = strip_parens(text)
+    terms = split_top(text, "AND")
     actions: list[str] = []
     if len(terms) == 1 and text.startswith("!"):
-        inner = _strip_parens(text[1:])
-        alternatives = _split_top(inner, "OR")
+        inner = strip_parens(text[1:])
+        alternatives = split_top(inner, "OR")
         if len(alternatives) > 1:
             for alt in alternatives:
-                match = _ACTION.match(_strip_parens(alt))
+                match = _ACTION.match(strip_parens(alt))
                 if not match:
                     return None
                 actions.append(match.group("action"))
@@ -281,13 +281,13 @@ def parse_time_limit(condition: str) -> TimeLimit | None:
     text = " ".join(condition.split())
     if not _balanced(text):
         return None
-    operands = _split_top(_strip_parens(text), "OR")
+    operands = split_top(strip_parens(text), "OR")
     if len(operands) == 1:
-        match = _TIME.match(_strip_parens(operands[0]))
+        match = _TIME.match(strip_parens(operands[0]))
         return TimeLimit(match.group("until"), None) if match else None
     if len(operands) != 2:
         return None
-    first, second = (_strip_parens(o) for o in operands)
+    first, second = (strip_parens(o) for o in operands)
     for guard_text, time_text in ((first, second), (second, first)):
         match = _TIME.match(time_text)
         if match:

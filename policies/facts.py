@@ -84,17 +84,15 @@ BUILTIN_DATA_ROLES = {
     "17d1049b-9a84-46fb-8f53-869881c3d3ab": "Storage Account Contributor",
 }
 
-# The one role that deploys the program (`<prefix> deployer`, modules/roles.py) writes what the
-# program manages: role assignments and definitions, PIM eligibility requests, policy assignments.
-# It exists only as expiring PIM eligibility (rbac-operator-elevation-time-bound); every other
+# The one role that deploys the program (`<prefix> deployer`, modules/roles.py) writes of
+# Microsoft.Authorization only role assignments, which its eligibility's ABAC condition bounds
+# (rbac-delegation-constrained). It exists only as expiring PIM eligibility
+# (rbac-operator-elevation-time-bound). Role definitions, PIM eligibility requests and policy
+# assignments are owner-managed (modules/deploy_rights.py OWNER_MANAGED_TYPES: no condition can
+# bound them, Microsoft Learn "Authorization actions and attributes"); they and every other
 # Microsoft.Authorization write (elevateAccess, deny assignments, locks, exemptions, policy
-# definitions) stays refused.
-DEPLOYER_AUTHZ_WRITES = (
-    "microsoft.authorization/roleassignments/",
-    "microsoft.authorization/roledefinitions/",
-    "microsoft.authorization/roleeligibilityschedulerequests/",
-    "microsoft.authorization/policyassignments/",
-)
+# definitions) stay refused.
+DEPLOYER_AUTHZ_WRITES = ("microsoft.authorization/roleassignments/",)
 
 # Built-in Azure Policy definitions "Allowed locations" and "Allowed locations for resource groups".
 ALLOWED_LOCATIONS_DEFINITIONS = {

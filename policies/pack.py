@@ -71,6 +71,7 @@ from policies.rbac import (
     assignments_to_groups,
     controller_access_kept,
     custom_roles_least_privilege,
+    delegation_constrained,  # deployer may assign only the stack's roles
     no_privileged_builtin_roles,
     operator_elevation_time_bound,
     principals_in_stack,
@@ -86,6 +87,7 @@ from policies.retention import (
 )
 from policies.storage import (
     anonymous_access_disabled,
+    children_in_stack,  # a child's accountName comes from an account of the stack
     copy_scope_private_link,
     cross_tenant_replication_disabled,
     infrastructure_encryption,
@@ -155,6 +157,7 @@ POLICIES: list[Any] = [
     assignments_to_groups.POLICY,
     controller_access_kept.POLICY,
     custom_roles_least_privilege.POLICY,
+    delegation_constrained.POLICY,
     no_privileged_builtin_roles.POLICY,
     operator_elevation_time_bound.POLICY,
     principals_in_stack.POLICY,
@@ -168,6 +171,7 @@ POLICIES: list[Any] = [
     ous_no_recovery.POLICY,
     # storage
     anonymous_access_disabled.POLICY,
+    children_in_stack.POLICY,
     copy_scope_private_link.POLICY,
     cross_tenant_replication_disabled.POLICY,
     infrastructure_encryption.POLICY,

@@ -8,8 +8,9 @@ Two views of the same stores, because the engine sends two different things
   `resourceGroupName`, `containerName`): `agreement_of_inputs` reads them;
 * stack policies get every resource's OUTPUTS. For a create in preview azure-native gives
   only response properties: path parameters are absent, `name`/`id` unknown. Stack policies
-  therefore correlate by the dependency graph (`dependencies` of each PolicyResource; the
-  program makes every child depend on its account, modules/storage.py), by tags and by
+  therefore correlate by the dependency graph (`property_dependencies` of each PolicyResource:
+  the program passes a child's account name as coming from its account, modules/storage.py
+  `named_by`; `dependencies` only where a plan records no property dependency), by tags and by
   container metadata, never by names (`accounts`, `account_of`, `container_name`).
 
 Which agreement's rules apply to a storage account (CLAUSES.md, "Where the two pull apart"):
@@ -219,18 +220,71 @@ def accounts(resources: Iterable[Any], register: Mapping[str, Any] | None) -> li
 class Ambiguous(UnknownValueError):
     """A child depends on several storage accounts: which one it belongs to can't be told."""
 
-    def __init__(self, child: Any, found: Sequence[Any]) -> None:
-        super().__init__(UNKNOWN_STRING_VALUE, ["dependencies"])
-        self.message = (f"{label_of(child)} depends on {len(found)} storage accounts "
-                        f"({', '.join(sorted(label_of(a) for a in found))}), so its own can't be told: make it "
-                        "depend on its account only")
+    def __init__(self, child: Any, found: Sequence[Any], prop: str | None = None) -> None:
+        super().__init__(UNKNOWN_STRING_VALUE, [prop or "dependencies"])
+        accounts_ = ", ".join(sorted(label_of(a) for a in found))
+        if prop is None:
+            self.message = (f"{label_of(child)} depends on {len(found)} storage accounts ({accounts_}), so its own "
+                            "can't be told: make it depend on its account only")
+        else:
+            self.message = (f"{label_of(child)} takes its {prop} from {len(found)} storage accounts ({accounts_}), "
+                            "so its own can't be told: name one account")
+
+
+# The input that names a child's storage account (the installed pulumi-azure-native's
+# `_internal_init` arguments account_name, private_link_service_connections, resource_uri; camelCase
+# on the wire): the blob service, a container and the lifecycle policy name the account, a private
+# endpoint targets it in privateLinkServiceConnections[].privateLinkServiceId, and a diagnostic
+# setting (any other child) names the blob service it logs, which names the account.
+ACCOUNT_PROPERTY = {
+    BLOB_SERVICE: "accountName",
+    BLOB_CONTAINER: "accountName",
+    MANAGEMENT_POLICY: "accountName",
+    PRIVATE_ENDPOINT: "privateLinkServiceConnections",
+}
+TARGET_PROPERTY = "resourceUri"
+
+
+def naming_property(child: Any) -> str:
+    return ACCOUNT_PROPERTY.get(child.resource_type, TARGET_PROPERTY)
+
+
+def naming_sources(child: Any) -> list[Any] | None:
+    """The resources the input naming `child`'s account came from (its propertyDependencies), or
+    None when the child records no property dependency at all.
+
+    The SDK records, per input, the resources its value was computed from; `depends_on` is the
+    program's say-so and any child can claim the stack's account by it while naming another
+    account in accountName. The engine sends AnalyzeStack only properties that have dependencies
+    (pulumi/pulumi `pkg/resource/plugin/analyzer_plugin.go` AnalyzeStack: "Skip properties that
+    have no dependencies"), so a literal leaves no key: [] when the child records other property
+    dependencies, None only when it records none (an older or hand-written plan, or a child whose
+    inputs are all literals; storage-children-in-stack refuses the last)."""
+    recorded = getattr(child, "property_dependencies", None)
+    if not isinstance(recorded, Mapping) or not any(recorded.values()):
+        return None
+    return list(recorded.get(naming_property(child)) or [])
 
 
 def account_of(child: Any, by_urn: Mapping[str, Account]) -> Account | None:
     """The account a child (container, blob service, lifecycle policy, endpoint, diagnostic
-    setting) belongs to: the one storage account it depends on, directly or through a blob
-    service it depends on. None if it depends on none; Ambiguous if on several."""
+    setting) belongs to: the one storage account its naming input comes from (`naming_sources`),
+    directly or through a blob service that does. Where the child records no property dependency,
+    the one account it depends on, directly or through a blob service it depends on. None if
+    there is none; Ambiguous if there are several."""
     found: dict[str, Any] = {}
+    sources = naming_sources(child)
+    if sources is not None:
+        for dep in sources:
+            if dep.urn in by_urn:
+                found[dep.urn] = dep
+            elif dep.resource_type == BLOB_SERVICE:
+                inner = account_of(dep, by_urn)
+                if inner is not None:
+                    found[inner.resource.urn] = inner.resource
+        if len(found) > 1:
+            raise Ambiguous(child, list(found.values()), naming_property(child))
+        return by_urn[next(iter(found))] if found else None
     for dep in _depends_on(child):
         if dep.urn in by_urn:
             found[dep.urn] = dep
@@ -405,9 +459,33 @@ class ParsedRule:
         return any(whole.startswith(p) for p in self.prefixes)
 
 
-def parse_rules(policies: Iterable[Any]) -> list[ParsedRule]:
+class ParsedRules(list[ParsedRule]):
+    """Parsed rules with an index by prefix: `covering(container)` is every rule whose prefixes
+    (or no prefix at all) take in `container/`, found in the length of the name, not of the list
+    (an ECG account has a rule per retention class, a class per controller)."""
+
+    def covering(self, container: str) -> list[ParsedRule]:
+        index = self.__dict__.get("_index")
+        if index is None:
+            everywhere: list[ParsedRule] = []
+            by_prefix: dict[str, list[ParsedRule]] = {}
+            for rule in self:
+                if rule.prefixes is None:
+                    everywhere.append(rule)
+                for prefix in dict.fromkeys(rule.prefixes or ()):
+                    by_prefix.setdefault(prefix, []).append(rule)
+            index = self.__dict__["_index"] = (everywhere, by_prefix)
+        everywhere, by_prefix = index
+        whole = f"{container}/"
+        found = list(everywhere)
+        for end in range(len(whole) + 1):
+            found += by_prefix.get(whole[:end], ())
+        return found
+
+
+def parse_rules(policies: Iterable[Any]) -> ParsedRules:
     """The rules of `policies` that can cover anything (see rule_covers), read once."""
-    parsed = []
+    parsed = ParsedRules()
     for policy in policies:
         for rule in get_list(policy.props, "policy", "rules"):
             # rule_covers on a container no prefix can match tells whether the rule is live at all
@@ -444,12 +522,12 @@ def late_deletions(policies: Iterable[Any] | list[ParsedRule], container: str, l
     """Per blob type, what the lifecycle rules delete later than `limit` days (or never):
     base blobs, versions and snapshots alike. Empty when everything goes in time. Pass
     `parse_rules(policies)` when checking many containers against the same policies."""
-    rules = policies if isinstance(policies, list) and all(isinstance(r, ParsedRule) for r in policies) \
-        else parse_rules(policies)
+    rules = policies if isinstance(policies, ParsedRules) else parse_rules(policies)
+    covering = rules.covering(container)
     problems = []
     for blob_type in BLOB_TYPES:
         base = version = snapshot = None
-        for rule in rules:
+        for rule in covering:
             if rule.covers(container, blob_type):
                 base, version, snapshot = _min(base, rule.base), _min(version, rule.version), \
                     _min(snapshot, rule.snapshot)
@@ -476,11 +554,11 @@ def _may_apply(rule: Any, blob_type: str) -> bool:
     return blob_type in get_strs(rule, "definition", "filters", "blobTypes")
 
 
-def parse_early_rules(policies: Iterable[Any]) -> list[ParsedRule]:
+def parse_early_rules(policies: Iterable[Any]) -> ParsedRules:
     """The rules of `policies` that might delete base blobs, read for `early_deletions`: an unknown
     (in preview: unset) prefixMatch covers the whole account, and every delete age counts, last
     access included (it deletes a blob nobody reads sooner than its creation age)."""
-    parsed = []
+    parsed = ParsedRules()
     for policy in policies:
         for rule in get_list(policy.props, "policy", "rules"):
             ages = [_number(get_or_absent(rule, "definition", "actions", "baseBlob", "delete", k)) for k in
@@ -497,14 +575,15 @@ def parse_early_rules(policies: Iterable[Any]) -> list[ParsedRule]:
     return parsed
 
 
-def early_deletions(rules: list[ParsedRule], container: str, limit: float) -> list[str]:
+def early_deletions(rules: ParsedRules, container: str, limit: float) -> list[str]:
     """Per blob type, the earliest base-blob deletion by the lifecycle rules covering `container`
     when it comes before `limit` days; `rules` from `parse_early_rules`. Versions
     and snapshots are not counted: they are copies the live blob outlives."""
+    covering = rules.covering(container)
     problems = []
     for blob_type in BLOB_TYPES:
         base = None
-        for rule in rules:
+        for rule in covering:
             if rule.base is not None and rule.covers(container, blob_type):
                 base = _min(base, rule.base)
         if base is not None and base < limit:

@@ -122,8 +122,9 @@ def register_config(policies: Sequence[Any], register: Mapping[str, Any] | None)
     """The `--policy-pack-config` document `dpaguard plan` writes: the register for every policy that reads it."""
     if register is None:
         return {}
+    shared = dict(register)  # one object: configure_request converts and validates it once
     return {
-        p.name: {"register": dict(register)}
+        p.name: {"register": shared}
         for p in policies
         if p.config_schema is not None and "register" in p.config_schema.properties
     }
@@ -157,8 +158,9 @@ def evaluate(
         # The servicer is untyped (pulumi_policy): held as Any, its answers are protobuf messages.
         servicer: Any = _PolicyAnalyzerServicer(pack_name, PACK_VERSION, list(policies), enforcement_level)
         info = servicer.GetAnalyzerInfo(None, None)
-        servicer.Configure(configure_request(info, register_config(policies, register) if config is None
-                                             else config), None)
+        request = configure_request(info, register_config(policies, register) if config is None else config)
+        with _configs_converted_once():
+            servicer.Configure(request, None)
         levels = {p.name: LEVEL_NAMES.get(p.enforcementLevel, "advisory") for p in info.policies}
         with _converted_once(servicer):
             _Translate(out, policies, everything, levels, pack_name).run(servicer, stack_urn)
@@ -169,6 +171,34 @@ def evaluate(
 
 
 _CANT_RUN = "can't run policy '"
+
+
+@contextlib.contextmanager
+def _configs_converted_once() -> Iterator[None]:
+    """Convert equal policy configs once in `Configure` (for the length of that call).
+
+    The servicer converts each policy's config with `json_format.MessageToDict`; every policy that
+    reads the register carries the same register (thousands of entries on a big ECG stack). Here
+    equal messages (equal deterministic serialisations) are converted once and the policies share
+    the resulting dict, which they only read (as the props in `_converted_once`).
+    """
+    saved = getattr(servicer_module, "json_format")  # noqa: B009 - a module global, not exported
+    memo: dict[bytes, Any] = {}
+
+    def convert(message: Any, *rest: Any, **options: Any) -> Any:
+        if rest or options:
+            return saved.MessageToDict(message, *rest, **options)
+        key = message.SerializeToString(deterministic=True)
+        if key not in memo:
+            memo[key] = saved.MessageToDict(message)
+        return memo[key]
+
+    setattr(servicer_module, "json_format", SimpleNamespace(MessageToDict=convert))  # noqa: B010
+    try:
+        yield
+    finally:
+        setattr(servicer_module, "json_format", saved)  # noqa: B010
+        memo.clear()
 
 
 @contextlib.contextmanager

@@ -20,6 +20,7 @@ Sources (pulumi/pulumi):
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -52,8 +53,10 @@ class PolicyConfigError(UsageError):
 
 
 def _struct(value: Mapping[str, Any]) -> struct_pb2.Struct:
+    """`value` (JSON data) as a protobuf Struct: the same message `json_format.ParseDict` builds
+    (tests/checking/test_protocol.py compares them), through protobuf's own `Struct.update`."""
     out = struct_pb2.Struct()
-    json_format.ParseDict({k: v for k, v in value.items() if not k.startswith("__")}, out)
+    out.update({k: v for k, v in value.items() if not k.startswith("__")})
     return out
 
 
@@ -146,7 +149,10 @@ def configure_request(info: analyzer_pb2.AnalyzerInfo,
             props = {**(props or {}), **extra}
         result[name] = (level, props)
 
-    errors = []
+    errors: list[str] = []
+    # Every policy that reads the register has the same schema and the same register object: a
+    # (schema, values) pair is validated once and its messages given to each policy that has it.
+    validated: dict[tuple[str, tuple[tuple[str, int], ...]], list[str]] = {}
     for policy in info.policies:
         if not policy.HasField("configSchema"):
             continue
@@ -154,8 +160,10 @@ def configure_request(info: analyzer_pb2.AnalyzerInfo,
         if policy.configSchema.required:
             schema["required"] = list(policy.configSchema.required)
         document = result.get(policy.name, ("", None))[1] or {}
-        for error in jsonschema.Draft7Validator(schema).iter_errors(document):
-            errors.append(f"{policy.name}: {error.message}")
+        key = (json.dumps(schema, sort_keys=True), tuple((k, id(v)) for k, v in document.items()))
+        if key not in validated:
+            validated[key] = [error.message for error in jsonschema.Draft7Validator(schema).iter_errors(document)]
+        errors.extend(f"{policy.name}: {message}" for message in validated[key])
     if errors:
         errors.sort()
         raise PolicyConfigError(f"validating policy config for {info.name}: {'; '.join(errors)[:400]}")

@@ -85,7 +85,9 @@ def _at(value: str | None) -> dt.datetime:
 
 
 def _authenticity(root: Path, stack: str, path: Path) -> str:
-    """Whether the copy is the stack's authentic audit log: its HMAC chain checked under gate.auditKeyFile.
+    """Whether the copy is the stack's authentic audit log: its HMAC chain checked under gate.auditKeyFile,
+    and held against the stack log's checkpoint (gate.auditCheckpoints), so a copy cut back is not
+    passed off as the whole log.
 
     A notice goes to the controller and may reach Datatilsynet, so figures from a file anyone could
     have written are labelled as such rather than silently trusted.
@@ -94,12 +96,15 @@ def _authenticity(root: Path, stack: str, path: Path) -> str:
     from dpaguard.gate.stack import audit_key, load_trust
 
     try:
-        result = audit.verify(path, audit_key(load_trust(root, stack)))
+        trust = load_trust(root, stack)
+        result = audit.verify_copy(path, audit_key(trust), log_path=trust.gate.audit_log,
+                                   checkpoints=trust.gate.audit_checkpoints)
     except DpaGuardError as exc:
         return f"NOT verified: {exc.message[:200]}"
     if not result.ok:
         return f"NOT verified: line {result.line}: {result.fault}: {result.detail[:160]}"
-    return f"verified: the HMAC chain of all {result.entries} entries holds under the stack's audit key"
+    return (f"verified: the HMAC chain of all {result.entries} entries holds under the stack's audit key, up to "
+            f"the entry its checkpoint records (seq {result.checkpoint_seq})")
 
 
 def _evidence(path: Path, incident: Any, source: str) -> dict[str, Any]:

@@ -55,6 +55,9 @@ def run(args: argparse.Namespace) -> int:
         from dpaguard.engine.plan import build_plan
 
         document = build_plan(root, args.stack).document
+    from dpaguard.checking.pack import ensure_importable
+
+    ensure_importable(root)  # the review reads ABAC conditions as the pack does (policies.authz)
     result = review(document, cfg, today)
     if args.json:
         sys.stdout.write(json.dumps(result.to_json(), indent=1, ensure_ascii=False) + "\n")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
 import io
 import json
 from collections.abc import Callable, Iterator, Mapping
@@ -32,7 +33,7 @@ from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime import stack as pulumi_stack
 from pulumi.runtime.proto import resource_pb2, source_pb2
 
-from dpaguard.engine.model import UNKNOWN, Resource
+from dpaguard.engine.model import STACK_TYPE, UNKNOWN, Resource
 from dpaguard.engine.preview import preview_outputs
 
 __all__ = ["UNKNOWN", "OfflineMocks", "ProgramRun", "RegisteredResource", "UnknownInvoke", "run_program"]
@@ -301,4 +302,44 @@ def run_program(
         loop.close()
         pulumi.runtime.set_all_config({})
     messages = [_classify(line) for line in stray.getvalue().splitlines() if line.strip()]
-    return ProgramRun(resources=monitor.recorded, outputs=monitor.stack_outputs, log=messages)
+    return ProgramRun(resources=stable_order(monitor.recorded), outputs=monitor.stack_outputs, log=messages)
+
+
+def stable_order(resources: list[RegisteredResource]) -> list[RegisteredResource]:
+    """`resources` in an order that depends only on what was registered, not on when.
+
+    The SDK registers a resource once its inputs resolve, so the arrival order changes from run
+    to run (asyncio) and plan.json would differ between two plans of the same stack. The engine
+    needs only what registration order guarantees: parent, provider and dependencies before the
+    resource that names them. This is that order (Kahn's algorithm), ties broken by URN.
+    """
+    by_urn = {r.urn: r for r in resources}
+    needs: dict[str, set[str]] = {}
+    for r in resources:
+        named = {r.parent, *r.dependencies, *(u for urns in r.property_dependencies.values() for u in urns)}
+        if r.provider:
+            # a provider reference is `URN::ID`; the URN itself contains `::`, so cut at the last one
+            named.add(r.provider.rsplit("::", 1)[0])
+        needs[r.urn] = {u for u in named if u and u in by_urn and u != r.urn}
+    waiting_on = {urn: len(deps) for urn, deps in needs.items()}
+    dependents: dict[str, list[str]] = {}
+    for urn, deps in needs.items():
+        for dep in deps:
+            dependents.setdefault(dep, []).append(urn)
+    def rank(urn: str) -> tuple[bool, str]:
+        return by_urn[urn].type != STACK_TYPE, urn  # the stack first, as the SDK registers it
+
+    ready = [rank(urn) for urn, count in waiting_on.items() if count == 0]
+    heapq.heapify(ready)
+    ordered: list[RegisteredResource] = []
+    while ready:
+        _, urn = heapq.heappop(ready)
+        ordered.append(by_urn[urn])
+        for dependent in dependents.get(urn, ()):
+            waiting_on[dependent] -= 1
+            if waiting_on[dependent] == 0:
+                heapq.heappush(ready, rank(dependent))
+    if len(ordered) != len(resources):
+        # a cycle can't come from one run of the SDK; keep what arrived rather than lose resources
+        return list(resources)
+    return ordered

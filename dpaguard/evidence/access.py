@@ -39,7 +39,6 @@ CONTAINER = "azure-native:storage:BlobContainer"
 
 # ABAC conditions bound a grant in time with `@Environment[UtcNow] DateTimeLessThan '...'`
 # (Microsoft Learn, "Azure role assignment condition format and syntax", environment attributes).
-_UNTIL = re.compile(r"DateTimeLessThan\s*'(\d{4}-\d{2}-\d{2})")
 _SCOPE = re.compile(
     r"^/subscriptions/[^/]+(?:/resourceGroups/(?P<rg>[^/]+)"
     r"(?:/providers/Microsoft\.Storage/storageAccounts/(?P<account>[^/]+)"
@@ -303,9 +302,7 @@ def review(document: Mapping[str, Any], cfg: Any, today: dt.date) -> Review:
         signed = [controllers[c].signed for c in owners if c in controllers]
         since = max(signed) if len(owners) == 1 and signed else None
         if r["type"] == ASSIGNMENT:
-            dates = sorted(d for d in map(_date, _UNTIL.findall(str(inputs.get("condition") or ""))) if d is not None)
-            until = dates[0] if dates else None
-            expiry = f"ABAC condition: until {until}" if until else "no end in the plan (removed with the agreement)"
+            until, expiry = _assignment_end(inputs)
             kind = "assignment"
         else:
             until, expiry = _eligibility_end(inputs)
@@ -327,6 +324,23 @@ def review(document: Mapping[str, Any], cfg: Any, today: dt.date) -> Review:
     )
     out.flags = _flags(out)
     return out
+
+
+def _assignment_end(inputs: Mapping[str, Any]) -> tuple[dt.date | None, str]:
+    """When an assignment's ABAC condition ends it, read as the pack reads it (policies.authz
+    `parse_time_limit`: the documented shape only; a condition with another OR branch may grant
+    access whatever the date says, so it ends nothing)."""
+    from policies.authz import parse_time_limit
+
+    condition = inputs.get("condition")
+    if not isinstance(condition, str) or not condition.strip():
+        return None, "no end in the plan (removed with the agreement)"
+    limit = parse_time_limit(condition)
+    until = _date(limit.until) if limit is not None else None
+    if until is None:
+        return None, ("an ABAC condition that is not a recognised time limit, so no end in the plan "
+                      "(removed with the agreement)")
+    return until, f"ABAC condition: until {until}"
 
 
 def _eligibility_end(inputs: Mapping[str, Any]) -> tuple[dt.date | None, str]:

@@ -178,13 +178,13 @@ def collect(opts: Options) -> Evidence:
         run = engines.run_checkov(opts.root, checked)
     checkov = engines.checkov_rules(run) if run is not None else []
 
+    from dpaguard.checking.pack import ensure_importable
+
+    ensure_importable(opts.root)  # the review reads conditions as the pack does (policies.authz)
     review = access.review(document, cfg, today)
     topo = topology.model(access.raw_resources(document), review)
     audit = auditlog.summarise(opts.audit or auditlog.stack_source(raw, cfg))
 
-    from dpaguard.checking.pack import ensure_importable
-
-    ensure_importable(opts.root)
     from policies.clauses import CLAUSES as PACK_CLAUSES
     from policies.clauses import NOT_IN_PLAN
 

@@ -407,6 +407,22 @@ def verify(path: str | Path, key: bytes | None = None, *, checkpoints: str | Pat
             raise AuditError(f"cannot read audit log {path}: {exc.strerror}") from exc
     if checkpoints is None or not result.ok:
         return result
+    return _held_against(path, key, result, checkpoint, checkpoints)
+
+
+def verify_copy(path: str | Path, key: bytes, *, log_path: str | Path, checkpoints: str | Path) -> VerifyResult:
+    """`verify` of a copy of the log at `log_path` (one handed to `dpaguard breach`, say), held
+    against the original's checkpoint: a copy that ends before the seq the checkpoint records, or
+    whose entry at that seq differs, is not the whole authentic log."""
+    checkpoint = read_checkpoint(key, log_path, checkpoints)
+    result = verify(path, key)
+    if not result.ok:
+        return result
+    return _held_against(path, key, result, checkpoint, checkpoints)
+
+
+def _held_against(path: str | Path, key: bytes, result: VerifyResult, checkpoint: Checkpoint | None,
+                  checkpoints: str | Path) -> VerifyResult:
     if checkpoint is None:
         if result.entries:
             return VerifyResult(False, result.entries, result.head_seq, result.head_mac, 1, Fault.CHECKPOINT,

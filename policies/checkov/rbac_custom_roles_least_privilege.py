@@ -58,7 +58,8 @@ def least_privilege(p: dict[str, Any]) -> bool:
     lowered = [a.lower() for a in actions]
     name = get(p, "roleName")
     kind = name.split()[-1].lower() if isinstance(name, str) and name.split() else ""
-    # The deployer alone writes what the program manages (facts.DEPLOYER_AUTHZ_WRITES), at the subscription.
+    # The deployer alone writes role assignments (facts.DEPLOYER_AUTHZ_WRITES), at the subscription; role
+    # definitions, eligibility requests and policy assignments are owner-managed (modules/deploy_rights.py).
     writes = tuple(FACTS.DEPLOYER_AUTHZ_WRITES) if kind == "deployer" else ()
     if any(a.startswith("microsoft.authorization/") and not a.endswith("/read") and not a.startswith(writes)
            for a in lowered):

@@ -16,6 +16,19 @@ GROUP = "azuread:index/group:Group"
 GROUP_MEMBER = "azuread:index/groupMember:GroupMember"
 
 
+_LAST: list = [None, None]
+"""[register, (declared, break-glass)] of the last call: the servicer gives every resource the same
+register object, which holds thousands of principals; holding it keeps its identity unique."""
+
+
+def _principals(register) -> tuple[frozenset[str], frozenset[str]]:
+    if _LAST[0] is not register:
+        _LAST[1] = (frozenset(p.lower() for p in get_strs(register, "declaredPrincipals")),
+                    frozenset(p.lower() for p in get_strs(register, "breakGlass")))
+        _LAST[0] = register
+    return _LAST[1]
+
+
 def validate(args, report_violation) -> None:
     if args.resource_type not in (GROUP, GROUP_MEMBER):
         return
@@ -33,9 +46,7 @@ def validate(args, report_violation) -> None:
         if args.resource_type == GROUP_MEMBER:
             report_violation(f"{label} has no memberObjectId: name a declared principal")
         return
-    register = register_of(args)
-    declared = {p.lower() for p in get_strs(register, "declaredPrincipals")}
-    break_glass = {p.lower() for p in get_strs(register, "breakGlass")}
+    declared, break_glass = _principals(register_of(args))
     undeclared = [m for m in members if isinstance(m, str) and m.lower() not in declared]
     if undeclared:
         report_violation(

@@ -12,9 +12,11 @@ OUS-6.2 / ECG-7: access fits the task. For every RoleDefinition of the stack:
 - the uploader creates only: no overwrite (`blobs/write`), no read, no delete, no permission or
   super-user data action (`blobs/add/action` creates a new blob; Microsoft Learn, "Authorize
   access to data in Azure Storage", permissions for Put Blob);
-- the deployer (`... deployer`) may also write exactly what the program manages
-  (facts.DEPLOYER_AUTHZ_WRITES) and be assignable at the stack's subscription: it exists only as
-  expiring PIM eligibility (rbac-operator-elevation-time-bound refuses it standing);
+- the deployer (`... deployer`) may also write and delete role assignments
+  (facts.DEPLOYER_AUTHZ_WRITES; its eligibility's condition bounds them) and be assignable at the
+  stack's subscription: it exists only as expiring PIM eligibility (rbac-operator-elevation-time-bound
+  refuses it standing). Role definitions, PIM eligibility and policy assignments it only reads: an
+  `up` changing them is the subscription owner's (modules/deploy_rights.py OWNER_MANAGED_TYPES);
 - the reader reads only: every data action ends in `/read` (or is the tag `filter/action`) and
   names no operation inside the path (`.../runAsSuperUser/action/read` is not a read);
 - the operator, the uploader and the reader change nothing in the management plane: every
@@ -65,8 +67,8 @@ def validate(args, report_violation) -> None:
     bad("can escalate access with", [a for a in actions if a.lower().startswith("microsoft.authorization/")
                                      and not a.lower().endswith("/read")
                                      and not a.lower().startswith(allowed_writes)],
-        "only Microsoft.Authorization reads are allowed (the deployer also writes what the program manages: "
-        "role assignments and definitions, eligibility requests, policy assignments)")
+        "only Microsoft.Authorization reads are allowed (the deployer also writes role assignments; role "
+        "definitions, eligibility requests and policy assignments are changed by the subscription owner's `up`)")
     bad("can list account keys or SAS with", [a for a in actions if a.lower().endswith(KEY_ACTIONS)],
         "remove them; data access goes through Entra ID roles only")
     if kind != "deployer":
@@ -96,8 +98,9 @@ POLICY = resource_policy(
     description="Custom roles use no wildcards, no Microsoft.Authorization writes, no key/SAS listing, no "
     "super-user data actions; only the deployer has management actions other than reads; only the uploader "
     "(create-only) and reader (read-only) roles have data actions; assignable scopes no broader than a "
-    "resource group. The deployer role alone may write role assignments/definitions, eligibility requests and policy "
-    "assignments and be assignable at the subscription (it is only ever PIM-eligible, with an expiry).",
+    "resource group. The deployer role alone may write role assignments (never role definitions, eligibility requests or "
+    "policy assignments: those are the subscription owner's) and be assignable at the subscription (it is only ever "
+    "PIM-eligible, with an expiry).",
     remediation="Keep modules/roles.py ROLE_PERMISSIONS: uploader blobs/add/action, reader blobs/read, operator "
     "management reads only; assignableScopes = the data resource groups; the deployer's actions from "
     "modules/deploy_rights.py.",

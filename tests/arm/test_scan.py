@@ -107,6 +107,8 @@ ENGINES: dict[str, Checkov | CrossGuardOnly] = {
     "storage-cross-tenant-replication-on": Checkov("CKV_DPA_3"),
     "storage-copy-scope-aad": Checkov("CKV_DPA_4"),
     "storage-single-encryption": Checkov("CKV_DPA_5"),
+    # which account the container's name came from is the plan's propertyDependencies, not in the template
+    "storage-container-in-outside-account": CrossGuardOnly(LINK),
     # location
     "location-workspace-west-europe": Checkov("CKV_DPA_15"),
     "location-data-account-sweden": Checkov("CKV_DPA_15"),
@@ -212,6 +214,9 @@ ENGINES: dict[str, Checkov | CrossGuardOnly] = {
     "rbac-pim-never-expires": Checkov("CKV_DPA_19"),
     "deployer-eligible-forever": Checkov("CKV_DPA_19"),
     "deployer-standing-assignment": CrossGuardOnly(LINK),  # which role the assignment grants is another resource
+    "deployer-eligibility-unconstrained": CrossGuardOnly(LINK),  # whether the role assigns roles: its definition
+    "deployer-may-assign-owner": CrossGuardOnly(LINK),
+    "deployer-changes-governance": Checkov("CKV_DPA_13"),
     # CKV_AZURE_183 (VNet uses local DNS addresses) fails on it too, but builtin_clauses.yaml maps it to no clause
     "dns-vpn-clients-public-resolver": CrossGuardOnly(LINK, frozenset({"CKV_AZURE_183"})),
     "dns-resolver-address-dynamic": CrossGuardOnly(UNKNOWN_VALUE),

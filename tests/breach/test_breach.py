@@ -178,3 +178,38 @@ def test_unreadable_incident_is_exit_2(tmp_path, capsys):
     path.write_text("id: [unclosed")
     assert main(["breach", "--stack", OUS, "--incident", str(path), "--out", str(tmp_path / "out")]) == 2
     assert "not YAML" in capsys.readouterr().err
+
+
+def _stack_log(tmp_path: Path, events: int):
+    from dpaguard.gate.audit import AuditLog
+    from tests.gate.project import make_project
+
+    project = make_project(tmp_path)
+    log = AuditLog(project.audit_log, project.audit_key, project.checkpoints)
+    for _ in range(events):
+        log.append({"action": "deploy", "decision": "refused"})
+    return project
+
+
+def _source(tmp_path: Path, project, copy: Path) -> str:
+    rc = main(["breach", "--stack", OUS, "--incident", str(write(tmp_path, COMPLETE)), "--out", str(tmp_path / "out"),
+               "--at", "2026-12-01T09:30:00Z", "--root", str(project.root), "--audit-log", str(copy)])
+    assert rc == 0
+    return json.loads((tmp_path / "out" / "notices.json").read_text())["notices"][0]["evidence"]["source"]
+
+
+def test_a_whole_copy_of_the_stack_log_is_verified(tmp_path):
+    project = _stack_log(tmp_path, 3)
+    copy = tmp_path / "copy.log"
+    copy.write_bytes(project.audit_log.read_bytes())
+    assert _source(tmp_path, project, copy) == ("verified: the HMAC chain of all 3 entries holds under the stack's "
+                                                "audit key, up to the entry its checkpoint records (seq 3)")
+
+
+def test_a_copy_cut_back_is_not_passed_off_as_the_log(tmp_path):
+    # every entry of the copy carries a good mac, so only the checkpoint can tell it is cut back
+    project = _stack_log(tmp_path, 3)
+    copy = tmp_path / "copy.log"
+    copy.write_bytes(b"".join(project.audit_log.read_bytes().splitlines(keepends=True)[:2]))
+    assert _source(tmp_path, project, copy) == ("NOT verified: line 3: deleted: log ends at seq 2; its checkpoint "
+                                                "records seq 3")

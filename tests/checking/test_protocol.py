@@ -9,7 +9,9 @@ dependencies without URNs dropped).
 from __future__ import annotations
 
 import pytest
-from google.protobuf import json_format
+from google.protobuf import json_format, struct_pb2
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pulumi.runtime.proto import analyzer_pb2
 
 from dpaguard.checking.protocol import (
@@ -83,3 +85,34 @@ def test_recorded_outputs_win_and_components_have_none_by_default():
     recorded = Resource(urn="u", type="azure-native:storage:StorageAccount", name="a", inputs={},
                         outputs={"name": "a"})
     assert outputs_of(recorded) == {"name": "a"}
+
+
+def test_policies_sharing_a_schema_and_register_each_report_its_error():
+    info = analyzer_pb2.AnalyzerInfo(name="dpa-guard")
+    for name in ("first", "second"):
+        policy = info.policies.add(name=name, enforcementLevel=analyzer_pb2.MANDATORY)
+        policy.configSchema.properties.update({"register": {"type": "object"}})
+        policy.configSchema.required.append("register")
+    register: list[str] = []
+    with pytest.raises(PolicyConfigError) as raised:
+        configure_request(info, {"first": {"register": register}, "second": {"register": register}})
+    assert raised.value.message == ("validating policy config for dpa-guard: first: [] is not of type 'object'; "
+                                    "second: [] is not of type 'object'")
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(2**53), max_value=2**53)
+    | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.text(max_size=8).filter(lambda k: not k.startswith("__")), _JSON, max_size=6))
+def test_request_properties_are_the_struct_protobufs_json_parser_builds(inputs):
+    # the reference: google.protobuf.json_format.ParseDict, what the requests were built with before
+    expected = struct_pb2.Struct()
+    json_format.ParseDict(inputs, expected)
+    assert analyze_request(Resource(urn="urn:pulumi:s::p::t:m:T::n", type="t:m:T", name="n", inputs=inputs)
+                           ).properties == expected

@@ -234,3 +234,28 @@ def test_plan_records_preview_outputs(planned, stack):
     assert member["groupObjectId"] == UNKNOWN and member["id"] == UNKNOWN
     stack_resource = _one(doc, "pulumi:pulumi:Stack")
     assert stack_resource["outputs"] == doc["outputs"]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_resources_come_after_everything_they_name(planned, stack):
+    # What registration order guarantees the engine (a resource's parent, provider and the
+    # resources its inputs depend on are registered first), and the stack first of all.
+    seen: set[str] = set()
+    resources = planned[stack]["resources"]
+    assert resources[0]["type"] == "pulumi:pulumi:Stack"
+    for r in resources:
+        named = {r["parent"], *r["dependencies"], *(u for urns in r["propertyDependencies"].values() for u in urns)}
+        if r["provider"]:
+            named.add(r["provider"].rsplit("::", 1)[0])
+        named.discard(None)
+        assert named <= seen, (r["urn"], sorted(named - seen))
+        seen.add(r["urn"])
+
+
+def test_two_plans_of_a_stack_are_the_same_bytes(planned, tmp_path):
+    # The SDK registers resources in whatever order their inputs resolve (asyncio), different
+    # from run to run; plan.json must not change with it (plans are diffed and committed).
+    assert main(["plan", "--stack", "ous-kvalitetslab", "--out", str(tmp_path), "--no-check", "--quiet"]) == 0
+    again = json.loads((tmp_path / "plan.json").read_text())
+    assert [r["urn"] for r in again["resources"]] == [r["urn"] for r in planned["ous-kvalitetslab"]["resources"]]
+    assert again == planned["ous-kvalitetslab"]

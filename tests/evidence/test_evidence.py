@@ -355,3 +355,32 @@ def test_absent_audit_log_is_a_first_screen_warning_not_a_verdict(tmp_path: Path
     # no review finding of an ended agreement: OUS-9 stays a procedural clause
     assert seen["ous9"] == "not-decidable"
     assert code == 0
+
+
+def test_a_failed_screenshot_leaves_the_previous_package(baseline: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
+                                                         tmp_path: Path) -> None:
+    _code, out = baseline["runs"][0]
+    package = tmp_path / "package"
+    shutil.copytree(out, package)
+    (package / "evidence.png").write_bytes(b"older screenshot")
+    before = {p.name: p.read_bytes() for p in package.iterdir()}
+
+    def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise browser.BrowserError("chromium crashed while printing")
+
+    monkeypatch.setattr(browser, "load", broken)
+    code = main(["evidence", "--stack", STACK, "--plan", str(baseline["plan"]), "--no-checkov", "--out",
+                 str(package), "--screenshot", *FIXED[:2], "--commit", "fedcba9876543210", "--today", FIXED[-1]])
+    assert code == 2
+    assert {p.name: p.read_bytes() for p in package.iterdir()} == before  # nothing replaced, no staging left
+
+
+def test_a_package_without_a_screenshot_drops_an_older_one(baseline: dict[str, Any], tmp_path: Path) -> None:
+    _code, out = baseline["runs"][0]
+    package = tmp_path / "package"
+    shutil.copytree(out, package)
+    (package / "evidence.png").write_bytes(b"a screenshot of another page")
+    main(["evidence", "--stack", STACK, "--plan", str(baseline["plan"]), "--checkov-report",
+          str(baseline["tmp"] / "scan.json"), "--out", str(package), *FIXED])
+    assert sorted(p.name for p in package.iterdir()) == ["access-review.json", "assessment-results.json",
+                                                          "evidence.html"]

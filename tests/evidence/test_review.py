@@ -159,3 +159,23 @@ def test_eligibility_ending_with_the_agreement_is_not_flagged(tmp_path: Path,
     _eligibility_on_ahus(document, {"type": "AfterDateTime", "endDateTime": "2027-08-31T00:00:00Z"}, None)
     _code, review = _review(tmp_path, capsys, document, "2026-12-01")
     assert [f for f in review["flags"] if f["clause"] == "OUS-8"] == []
+
+
+def test_a_condition_with_a_free_branch_ends_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The date alone does not end access: a third OR branch that is always true grants it whatever
+    # the date (Azure ABAC: a condition allows the action when any OR operand is true).
+    document = _plan()
+    code, review = _review(tmp_path, capsys, document, "2026-12-01")
+    before = {(g["principal"], g["until"]) for g in review["grants"] if g["principal"] == "ouskl-ahus-mbt-readers"}
+    assert before == {("ouskl-ahus-mbt-readers", "2027-09-01")}
+    changed = 0
+    for r in document["resources"]:
+        condition = r["inputs"].get("condition") if r["type"] == "azure-native:authorization:RoleAssignment" else None
+        if condition and "2027-09-01" in condition:
+            r["inputs"]["condition"] = f"({condition} OR (@Environment[UtcNow] DateTimeGreaterThan '2000-01-01'))"
+            changed += 1
+    assert changed
+    code, review = _review(tmp_path, capsys, document, "2026-12-01")
+    after = {(g["until"], g["expiry"]) for g in review["grants"] if g["principal"] == "ouskl-ahus-mbt-readers"}
+    assert after == {(None, "an ABAC condition that is not a recognised time limit, so no end in the plan "
+                            "(removed with the agreement)")}

@@ -116,6 +116,9 @@ def test_firewall_and_gateway_log_to_the_audit_workspace(planned):
     assert fw.inputs["logAnalyticsDestinationType"] == "Dedicated"
     gw = settings[holder["egress"].gateway_id]
     assert "P2SDiagnosticLog" in {entry["category"] for entry in gw.inputs["logs"]}
+    # Learn "Supported logs for Microsoft.Network/p2sVpnGateways": every category's table is
+    # AzureDiagnostics, so asking for resource-specific ("Dedicated") tables would promise none
+    assert "logAnalyticsDestinationType" not in gw.inputs
     assert one(run, "AzureFirewall").urn in fw.dependencies
 
 

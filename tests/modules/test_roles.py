@@ -39,8 +39,9 @@ ACCOUNT = "azure-native:storage:StorageAccount"
 CONTAINER = "azure-native:storage:BlobContainer"
 
 BLOBS = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs"
+# Microsoft Learn "Azure built-in roles" (role definition `name`).
 BUILT_IN_PRIVILEGED = {
-    "8e3af657-a8ff-4c9b-a4a2-36c7b5ee61ec",  # Owner
+    "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",  # Owner
     "b24988ac-6180-42a0-ab88-20f7382dd24c",  # Contributor
     "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",  # User Access Administrator
 }

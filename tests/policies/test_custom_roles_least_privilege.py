@@ -17,9 +17,12 @@ from tests.policies.rbac_fixtures import (
 OPS = ["Microsoft.Storage/storageAccounts/read", "Microsoft.Authorization/roleAssignments/read"]
 # modules/roles.py: the uploader creates blobs only (blobs/write would overwrite them).
 CREATE_ONLY = [f"{BLOBS}/add/action"]
-DEPLOYS = ["Microsoft.Storage/storageAccounts/write", "Microsoft.Authorization/roleAssignments/write",
-           "Microsoft.Authorization/roleDefinitions/write", "Microsoft.Authorization/policyAssignments/write",
-           "Microsoft.Authorization/roleEligibilityScheduleRequests/write"]
+AUTH = "Microsoft.Authorization"
+# modules/deploy_rights.py: the deployer writes role assignments; the owner-managed types it only reads.
+DEPLOYS = ["Microsoft.Storage/storageAccounts/write", f"{AUTH}/roleAssignments/write", f"{AUTH}/roleAssignments/delete",
+           f"{AUTH}/roleDefinitions/read", f"{AUTH}/policyAssignments/read", f"{AUTH}/roleEligibilityScheduleRequests/read"]
+OWNER_ONLY = ("roleDefinitions/write", "roleDefinitions/delete", "roleEligibilityScheduleRequests/write",
+              "policyAssignments/write", "policyAssignments/delete")
 
 CASES = [
     ("pass_uploader", definition_inputs("uploader", UPLOADER_GUID, [], CREATE_ONLY), "pass"),
@@ -60,6 +63,8 @@ CASES = [
     ("fail_deployer_exempts", definition_inputs(
         "deployer", OPERATOR_GUID, DEPLOYS + ["Microsoft.Authorization/policyExemptions/write"], [],
         assignableScopes=[SUB]), "fail"),
+    *((f"fail_deployer_{a.replace('/', '_')}", definition_inputs(
+        "deployer", OPERATOR_GUID, DEPLOYS + [f"{AUTH}/{a}"], [], assignableScopes=[SUB]), "fail") for a in OWNER_ONLY),
     ("fail_deployer_with_data", definition_inputs("deployer", OPERATOR_GUID, DEPLOYS, READER_ACTIONS,
                                                   assignableScopes=[SUB]), "fail"),
     ("fail_deployer_at_root", definition_inputs("deployer", OPERATOR_GUID, DEPLOYS, [], assignableScopes=["/"]),

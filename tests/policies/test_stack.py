@@ -91,3 +91,85 @@ def test_undecided_lets_bugs_through():
     with pytest.raises(KeyError):
         with stack.Undecided().about("a"):
             raise KeyError("bug")
+
+
+# ------------------------------------------------------------------ which account a child belongs to
+
+
+def _res(type_, name, deps=(), prop_deps=None):
+    """A PolicyResource as pulumi_policy's AnalyzeStack builds it: dependencies and property
+    dependencies resolved to resources, properties without dependencies left out."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(resource_type=type_, urn=f"urn:{name}", name=name, dependencies=list(deps),
+                           property_dependencies=dict(prop_deps or {}))
+
+
+ACCT_A = _res(stack.STORAGE_ACCOUNT, "a")
+ACCT_B = _res(stack.STORAGE_ACCOUNT, "b")
+BY_URN = {a.urn: stack.Account(a, "OUS", "test") for a in (ACCT_A, ACCT_B)}
+
+
+def test_the_naming_input_decides_over_dependencies():
+    child = _res(stack.BLOB_CONTAINER, "c", deps=[ACCT_A, ACCT_B], prop_deps={"accountName": [ACCT_B]})
+    assert stack.account_of(child, BY_URN) is BY_URN[ACCT_B.urn]
+
+
+def test_a_literal_beside_other_property_dependencies_belongs_to_no_account():
+    # The engine leaves out a property with no dependencies (analyzer_plugin.go AnalyzeStack).
+    group = _res(stack.RESOURCE_GROUP, "rg")
+    child = _res(stack.BLOB_CONTAINER, "c", deps=[ACCT_A, group], prop_deps={"resourceGroupName": [group]})
+    assert stack.account_of(child, BY_URN) is None
+
+
+def test_without_property_dependencies_the_dependencies_decide():
+    service = _res(stack.BLOB_SERVICE, "svc", deps=[ACCT_A])
+    assert stack.account_of(_res(stack.BLOB_CONTAINER, "c", deps=[service]), BY_URN) is BY_URN[ACCT_A.urn]
+
+
+def test_a_diagnostic_setting_through_its_blob_service():
+    service = _res(stack.BLOB_SERVICE, "svc", deps=[ACCT_A, ACCT_B], prop_deps={"accountName": [ACCT_A]})
+    setting = _res("azure-native:monitor:DiagnosticSetting", "d", deps=[service],
+                   prop_deps={"resourceUri": [service]})
+    assert stack.account_of(setting, BY_URN) is BY_URN[ACCT_A.urn]
+
+
+def test_a_name_from_two_accounts_is_ambiguous():
+    child = _res(stack.MANAGEMENT_POLICY, "m", prop_deps={"accountName": [ACCT_A, ACCT_B]})
+    with pytest.raises(stack.Ambiguous) as caught:
+        stack.account_of(child, BY_URN)
+    assert "accountName from 2 storage accounts" in caught.value.message
+
+
+def test_naming_properties_are_what_the_sdk_records():
+    """The SDK (run under the offline engine) records each child's account-naming input under
+    the key policies/stack.py reads."""
+    from dpaguard.engine.runner import run_program
+
+    def program():
+        from pulumi_azure_native import monitor, network, storage
+
+        account = storage.StorageAccount("sa", account_name="t", resource_group_name="rg", kind="StorageV2",
+                                         location="norwayeast", sku=storage.SkuArgs(name="Standard_ZRS"))
+        name = account.urn.apply(lambda _: "t")
+        service = storage.BlobServiceProperties("svc", account_name=name, resource_group_name="rg",
+                                                blob_services_name="default")
+        storage.BlobContainer("c", account_name=name, resource_group_name="rg", container_name="c")
+        storage.ManagementPolicy("m", account_name=name, resource_group_name="rg", management_policy_name="default",
+                                 policy=storage.ManagementPolicySchemaArgs(rules=[]))
+        network.PrivateEndpoint("pe", resource_group_name="rg", private_link_service_connections=[
+            network.PrivateLinkServiceConnectionArgs(name="c", private_link_service_id=account.urn.apply(lambda _: "x"),
+                                                     group_ids=["blob"])])
+        monitor.DiagnosticSetting("d", resource_uri=service.urn.apply(lambda _: "x"), workspace_id="w")
+
+    run = run_program(program, project="dpa-guard", stack="t")
+    recorded = {r.type: {k for k, v in r.property_dependencies.items() if v} for r in run.resources
+                if r.type.startswith("azure-native:") and r.type != stack.STORAGE_ACCOUNT}
+    assert recorded == {
+        stack.BLOB_SERVICE: {"accountName"},
+        stack.BLOB_CONTAINER: {"accountName"},
+        stack.MANAGEMENT_POLICY: {"accountName"},
+        stack.PRIVATE_ENDPOINT: {"privateLinkServiceConnections"},
+        "azure-native:monitor:DiagnosticSetting": {"resourceUri"},
+    }
+    assert {t: {stack.naming_property(_res(t, "x"))} for t in recorded} == recorded

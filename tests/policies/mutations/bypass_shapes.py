@@ -139,7 +139,9 @@ def _logs_to_event_hub(plan: dict) -> None:
 
 
 def _logs_to_foreign_workspace(plan: dict) -> None:
-    setting = find(plan, DIAGNOSTIC)
+    # A blob service's setting (the plan's order of settings follows their inputs' dependencies).
+    setting = next(r for r in resources(plan, DIAGNOSTIC)
+                   if str(r["inputs"].get("resourceUri", "")).lower().endswith("/blobservices/default"))
     setting["inputs"]["workspaceId"] = (f"{_sub(plan)}/resourceGroups/rg-elsewhere/providers/"
                                         "Microsoft.OperationalInsights/workspaces/central")
     setting["dependencies"] = [u for u in setting["dependencies"] if "operationalinsights:Workspace" not in u]

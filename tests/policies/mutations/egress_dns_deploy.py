@@ -148,6 +148,39 @@ def deployer_eligible_forever(plan: dict) -> None:
     eligible.pop("outputs", None)
 
 
+def _deployer_eligibility(plan: dict) -> dict:
+    [eligible] = [r for r in plan["resources"] if r["type"] == PIM
+                  and r["inputs"].get("roleDefinitionId") == _deployer_id(plan)]
+    return eligible
+
+
+def deployer_unconstrained(plan: dict) -> None:
+    """The deployer eligibility loses its ABAC condition: an activated deployer can assign Owner to anyone."""
+    eligible = _deployer_eligibility(plan)
+    eligible["inputs"].pop("condition", None)
+    eligible["inputs"].pop("conditionVersion", None)
+    eligible.pop("outputs", None)
+
+
+def deployer_may_assign_owner(plan: dict) -> None:
+    """The deployer's condition also lists Owner (Microsoft Learn "Azure built-in roles")."""
+    eligible = _deployer_eligibility(plan)
+    condition = eligible["inputs"]["condition"]
+    eligible["inputs"]["condition"] = condition.replace("GuidEquals {", "GuidEquals {8e3af657-a8ff-443c-a75c-2fe8c4bcb635, ")
+    eligible.pop("outputs", None)
+
+
+def deployer_changes_governance(plan: dict) -> None:
+    """The deployer may again write role definitions and eligibility requests and delete policy assignments:
+    widen the roles it may assign, make itself eligible for Owner, remove the Norway-only assignments."""
+    role = _deployer(plan)
+    [perm] = role["inputs"]["permissions"]
+    perm["actions"] = [*perm["actions"], "Microsoft.Authorization/roleDefinitions/write",
+                       "Microsoft.Authorization/roleEligibilityScheduleRequests/write",
+                       "Microsoft.Authorization/policyAssignments/delete"]
+    role.pop("outputs", None)
+
+
 INBOUND = "azure-native:dnsresolver:InboundEndpoint"
 
 
@@ -182,5 +215,11 @@ MUTATIONS = [
     Mutation("deployer-standing-assignment", BOTH, deployer_standing, {"rbac-operator-elevation-time-bound"},
              {"OUS-6.2"}),
     Mutation("deployer-eligible-forever", BOTH, deployer_eligible_forever, {"rbac-operator-elevation-time-bound"},
+             {"OUS-6.2"}),
+    Mutation("deployer-eligibility-unconstrained", BOTH, deployer_unconstrained, {"rbac-delegation-constrained"},
+             {"OUS-6.2"}),
+    Mutation("deployer-may-assign-owner", BOTH, deployer_may_assign_owner, {"rbac-delegation-constrained"},
+             {"OUS-6.2"}),
+    Mutation("deployer-changes-governance", BOTH, deployer_changes_governance, {"rbac-custom-roles-least-privilege"},
              {"OUS-6.2"}),
 ]
