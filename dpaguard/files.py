@@ -14,6 +14,7 @@ import json
 import os
 import stat
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from dpaguard.errors import InputError, UsageError
@@ -74,6 +75,50 @@ def atomic_write(path: str | Path, data: bytes, *, mode: int = 0o600, make_paren
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        raise
+
+
+def write_together(files: Mapping[Path, bytes], *, mode: int = 0o644, make_parents: bool = False) -> None:
+    """Replace several files so that a failure while writing replaces none of them.
+
+    Every file is first written and synced beside its target (a temporary name in the same
+    directory); only when all are staged are they renamed into place, one `os.replace` each, in one
+    tight loop. A directory in the way, an unwritable place or a full disk: InputError (exit 2),
+    the staged copies removed, every target as it was. (A crash between two renames can still
+    leave a mix; no POSIX call replaces several files at once.)
+    """
+    staged: list[tuple[str, Path]] = []
+
+    def discard() -> None:
+        for tmp, _ in staged:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+    target = Path()
+    try:
+        for path, data in files.items():
+            target = Path(path)
+            if target.is_dir():
+                raise InputError(f"cannot write {target}: it is a directory")
+            if make_parents:
+                target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+            staged.append((tmp, target))
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                if mode != 0o600:
+                    os.fchmod(handle.fileno(), mode)
+                os.fsync(handle.fileno())
+        for tmp, target in staged:
+            os.replace(tmp, target)
+        for directory in {t.parent for _, t in staged}:
+            fsync_dir(directory)
+    except OSError as exc:
+        discard()
+        raise InputError(f"cannot write {target}: {exc.strerror or exc}") from None
+    except BaseException:
+        discard()
         raise
 
 

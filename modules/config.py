@@ -20,6 +20,8 @@ from typing import Any
 
 import pulumi
 
+from modules import naming
+
 PROJECT = "dpa-guard"
 
 # CLAUSES.md OUS-6 / ECG-6 / ECG-10: data and every regional resource stay in Norway.
@@ -267,6 +269,27 @@ class StackConfig:
     def granted_staff(self) -> tuple[StaffMember, ...]:
         return tuple(s for s in self.staff if s.may_be_granted)
 
+    def account_names(self, agreement: str) -> tuple[str, ...]:
+        """The storage accounts holding `agreement`'s data (modules/storage.py builds one per name):
+        one OUS recordings account, `ecg.accounts` ECG shards."""
+        if agreement not in self.agreements:
+            return ()
+        if agreement == "OUS":
+            return (naming.ous_account(self.prefix),)
+        assert self.ecg is not None  # load sets it whenever the stack serves ECG
+        return tuple(naming.ecg_account(self.prefix, shard) for shard in range(self.ecg.accounts))
+
+    def storage_accounts(self) -> list[dict[str, str]]:
+        """Every storage account of the stack as the register lists it: name, resource group, ARM id,
+        agreement (policies/storage/children_name_stack_account.py holds every storage child to them)."""
+        out = []
+        for agreement in self.agreements:
+            group = naming.data_resource_group(self.prefix, agreement)
+            out += [{"name": n, "resourceGroup": group, "agreement": agreement,
+                     "id": naming.storage_account_id(self.subscription_id, group, n)}
+                    for n in self.account_names(agreement)]
+        return out
+
     def policy_register(self) -> dict[str, Any]:
         """The facts the policy pack checks the plan against (policy-pack config, JSON-safe).
 
@@ -289,6 +312,13 @@ class StackConfig:
             "dpoEmail": self.audit.dpo_email,
             "processorEmail": self.audit.processor_email,
             "logRetentionDays": self.audit.retention_days,
+            "storageAccounts": self.storage_accounts(),
+            # The stack's custom role GUIDs by kind, as modules/roles.py names its RoleDefinitions: in
+            # preview a new definition's own GUID is in no output, so the pack learns it here
+            # (rbac-principals-in-stack, rbac-delegation-constrained).
+            "roles": {kind: naming.role_guid(self.subscription_id, self.prefix, kind) for kind in naming.ROLE_KINDS},
+            "assignableRoles": [naming.role_guid(self.subscription_id, self.prefix, kind)
+                                for kind in naming.ASSIGNED_ROLES],
             "recordings": None
             if self.recordings is None
             else {

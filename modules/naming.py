@@ -171,6 +171,24 @@ def stable_guid(*parts: str) -> str:
     return str(uuid.uuid5(GUID_NAMESPACE, "/".join(parts)))
 
 
+# The stack's custom roles (modules/roles.py defines one RoleDefinition of each) and the ones the
+# program grants by role assignment. The deployer's ABAC condition allows writing and deleting role
+# assignments of exactly ASSIGNED_ROLES (deploy_rights.deployer_condition), and the policy register
+# hands both to the pack (config.StackConfig.policy_register), so they are written here, pulumi-free.
+ROLE_KINDS = ("uploader", "reader", "operator", "deployer")
+ASSIGNED_ROLES = ("uploader", "reader")
+
+
+def role_guid(sub: str, prefix: str, kind: str) -> str:
+    """The GUID of one of the stack's custom roles (ROLE_KINDS): the same in every run."""
+    return stable_guid(sub, prefix, "role", kind)
+
+
+def role_name(prefix: str, kind: str) -> str:
+    """The roleName of one of the stack's custom roles; the pack reads its kind from the last word."""
+    return f"dpa-guard {prefix} {kind}"
+
+
 def role_definition_id(sub: str, guid: str) -> str:
     """ARM id of a custom role defined at subscription scope."""
     return f"{subscription_id(sub)}/providers/Microsoft.Authorization/roleDefinitions/{guid}"

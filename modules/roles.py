@@ -68,7 +68,7 @@ ROLE_PERMISSIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "reader": ((), READER_DATA_ACTIONS),
     "operator": (OPERATOR_ACTIONS, ()),
 }
-ASSIGNED_ROLES = ("uploader", "reader")
+ASSIGNED_ROLES = naming.ASSIGNED_ROLES
 """The only roles the program grants by role assignment (every ContainerGrant's role). The operator
 role is only PIM-eligible (an eligibility request, not a role assignment), the deployer role is never
 assigned, and no built-in role is assigned anywhere. The deployer may write and delete role
@@ -218,9 +218,8 @@ class LeastPrivilegeRolesArgs:
         )
 
 
-def role_guid(subscription_id: str, prefix: str, role: str) -> str:
-    """The GUID of one of the stack's custom roles (ROLE_PERMISSIONS or DEPLOYER_ROLE): the same in every run."""
-    return naming.stable_guid(subscription_id, prefix, "role", role)
+role_guid = naming.role_guid
+"""The GUID of one of the stack's custom roles (ROLE_PERMISSIONS or DEPLOYER_ROLE): the same in every run."""
 
 
 class LeastPrivilegeRoles(pulumi.ComponentResource):
@@ -243,7 +242,7 @@ class LeastPrivilegeRoles(pulumi.ComponentResource):
             definitions[role] = authorization.RoleDefinition(
                 f"{name}-{role}-role",
                 role_definition_id=guid,
-                role_name=f"dpa-guard {args.prefix} {role}",
+                role_name=naming.role_name(args.prefix, role),
                 description=ROLE_DESCRIPTIONS[role],
                 role_type="CustomRole",
                 scope=sub_scope,
@@ -328,7 +327,7 @@ class LeastPrivilegeRoles(pulumi.ComponentResource):
         deployer = authorization.RoleDefinition(
             f"{name}-{DEPLOYER_ROLE}-role",
             role_definition_id=deployer_guid,
-            role_name=f"dpa-guard {args.prefix} {DEPLOYER_ROLE}",
+            role_name=naming.role_name(args.prefix, DEPLOYER_ROLE),
             description=ROLE_DESCRIPTIONS[DEPLOYER_ROLE],
             role_type="CustomRole",
             scope=sub_scope,

@@ -180,7 +180,8 @@ def _ous_layout(
         version_days=0,
         snapshot_days=0,
     )
-    account = AccountSpec(naming.ous_account(cfg.prefix), rec.sku, tuple(containers), (rule,))
+    (account_name,) = cfg.account_names("OUS")
+    account = AccountSpec(account_name, rec.sku, tuple(containers), (rule,))
     # OUS-5: deleted so it cannot be recovered: no versions, no change feed history, no
     # point-in-time restore, soft delete only as the short safety net the config allows.
     protection = BlobProtection(
@@ -200,13 +201,13 @@ def _ecg_layout(
     ecg = cfg.ecg
     assert ecg is not None  # config.load sets it whenever the stack serves ECG
     accounts: list[AccountSpec] = []
-    for shard in range(ecg.accounts):
+    for shard, account_name in enumerate(cfg.account_names("ECG")):
         members = [c for c in controllers if ecg.shard_of(c.id) == shard]
         containers = tuple(
             ContainerSpec(naming.ecg_container(c.id), c.id, "ecg", c.signed, c.access_ends, c.pseudonymised)
             for c in members
         )
-        accounts.append(AccountSpec(naming.ecg_account(cfg.prefix, shard), ecg.sku, containers,
+        accounts.append(AccountSpec(account_name, ecg.sku, containers,
                                     _retention_rules(members, ecg.soft_delete_days)))
     # ECG-7S: restorable after an incident: versions, soft delete and point-in-time restore,
     # which Azure allows up to a day short of the soft-delete period and needs the change feed.

@@ -20,7 +20,7 @@ from typing import Any
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 
 from policies.facts import BUILTIN_DATA_ROLES, PRIVILEGED_ROLES
-from policies.lib import get_list, get_str, get_strs, lower
+from policies.lib import MissingRegister, get_list, get_str, get_strs, lower
 
 ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
 # azure-native v3 models the PIM RoleEligibilityScheduleRequest API as this type.
@@ -167,9 +167,45 @@ def custom_roles(resources: Iterable[Any], undecided) -> dict[str, CustomRole]:
             guid = role_guid(get_str(r.props, "roleDefinitionId"))
             if definition is not None and guid is not None:
                 role = custom_role(definition, guid)
+                known = roles.get(guid)
+                if role is not None and known is not None and known.resource.urn != definition.urn:
+                    # One GUID is one role in Azure: two definitions behind it means one of them lies.
+                    error = UnknownValueError(UNKNOWN_STRING_VALUE, ["roleDefinitionId"])
+                    error.message = (f"role {guid} is granted by assignments depending on two role definitions "
+                                     f"('{known.resource.name}', '{definition.name}'), so which role it is can't be "
+                                     "told")
+                    raise error
                 if role is not None:
                     roles[guid] = role
     return roles
+
+
+def _register_guids(register: Mapping[str, Any], key: str, values: Any) -> list[str]:
+    guids = [role_guid(v) for v in values] if isinstance(values, Sequence) and not isinstance(values, str) else []
+    if not guids or any(g is None or g != str(v).strip().lower() for g, v in zip(guids, values, strict=True)):
+        error = MissingRegister()
+        error.message = (f"the stack register is missing {key!r} (or it is not a list of role GUIDs), so this "
+                         f"clause can't be checked: {MissingRegister.INSTRUCTION}")
+        raise error
+    return [g for g in guids if g is not None]
+
+
+def stack_roles(register: Mapping[str, Any]) -> dict[str, str]:
+    """The stack's custom role GUIDs by kind (register `roles`, modules/config.py policy_register): in
+    preview a RoleDefinition's own GUID (the path parameter roleDefinitionId) is in none of its outputs
+    and `name` is unknown, so a stack policy learns which GUID is which role only from the register.
+    MissingRegister (a mandatory violation) if the register does not carry every kind."""
+    roles = register.get("roles") if isinstance(register, Mapping) else None
+    kinds = [k for k in ROLE_KINDS if isinstance(roles, Mapping) and k in roles]
+    values = [roles[k] for k in kinds] if len(kinds) == len(ROLE_KINDS) else []
+    return dict(zip(kinds, _register_guids(register, "roles", values), strict=True))
+
+
+def assignable_roles(register: Mapping[str, Any]) -> frozenset[str]:
+    """The role GUIDs the program grants by role assignment (register `assignableRoles`): the only ones
+    the deployer may assign or remove. MissingRegister if absent or empty."""
+    values = register.get("assignableRoles") if isinstance(register, Mapping) else None
+    return frozenset(_register_guids(register, "assignableRoles", values))
 
 
 def is_data_role(guid: str | None, roles: Mapping[str, CustomRole]) -> bool:
@@ -216,6 +252,30 @@ def _balanced(text: str) -> bool:
         if depth < 0:
             return False
     return depth == 0
+
+
+# Microsoft Learn "Azure role assignment condition format and syntax", Logical operators: AND or
+# `&&`, OR or `||`, NOT or `!`; three or more expressions mixing AND and OR without parentheses are
+# ambiguous ("Grouping and precedence"), so such a text is never read as a recognised shape.
+_NOT_WORD = re.compile(r"(?<![A-Za-z0-9_:\]])NOT(?![A-Za-z0-9_])\s*", re.IGNORECASE)
+
+
+def normal_operators(condition: str) -> str:
+    """`condition` with `&&`, `||` and the word NOT spelt AND, OR and `!` outside quoted values, and
+    whitespace collapsed, so one spelling is parsed for all."""
+    pieces = re.split(r"('[^']*')", " ".join(condition.split()))
+    out = []
+    for i, piece in enumerate(pieces):
+        if i % 2 == 0:  # outside quotes
+            piece = piece.replace("&&", " AND ").replace("||", " OR ")
+            piece = _NOT_WORD.sub("!", piece)
+        out.append(piece)
+    return " ".join("".join(out).split())
+
+
+def mixed_operators(text: str) -> bool:
+    """AND and OR side by side at the top level of `text` (ambiguous without parentheses)."""
+    return len(split_top(text, "AND")) > 1 and len(split_top(text, "OR")) > 1
 
 
 def strip_parens(text: str) -> str:
@@ -278,8 +338,8 @@ def parse_time_limit(condition: str) -> TimeLimit | None:
     limited actions OR-ed with one time clause (Azure's documented shape for data actions).
     Anything else is not trusted to end access, since another branch could grant it freely.
     """
-    text = " ".join(condition.split())
-    if not _balanced(text):
+    text = normal_operators(condition)
+    if not _balanced(text) or mixed_operators(strip_parens(text)):
         return None
     operands = split_top(strip_parens(text), "OR")
     if len(operands) == 1:

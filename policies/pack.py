@@ -88,6 +88,7 @@ from policies.retention import (
 from policies.storage import (
     anonymous_access_disabled,
     children_in_stack,  # a child's accountName comes from an account of the stack
+    children_name_stack_account,  # ... and names one (H4)
     copy_scope_private_link,
     cross_tenant_replication_disabled,
     infrastructure_encryption,
@@ -172,6 +173,7 @@ POLICIES: list[Any] = [
     # storage
     anonymous_access_disabled.POLICY,
     children_in_stack.POLICY,
+    children_name_stack_account.POLICY,
     copy_scope_private_link.POLICY,
     cross_tenant_replication_disabled.POLICY,
     infrastructure_encryption.POLICY,

@@ -10,7 +10,8 @@ Two views of the same stores, because the engine sends two different things
   only response properties: path parameters are absent, `name`/`id` unknown. Stack policies
   therefore correlate by the dependency graph (`property_dependencies` of each PolicyResource:
   the program passes a child's account name as coming from its account, modules/storage.py
-  `named_by`; `dependencies` only where a plan records no property dependency), by tags and by
+  `named_by`; `dependencies` only for a diagnostic setting that records no property dependency;
+  a container, blob service, lifecycle policy or endpoint that records none is undecidable), by tags and by
   container metadata, never by names (`accounts`, `account_of`, `container_name`).
 
 Which agreement's rules apply to a storage account (CLAUSES.md, "Where the two pull apart"):
@@ -259,21 +260,37 @@ def naming_sources(child: Any) -> list[Any] | None:
     (pulumi/pulumi `pkg/resource/plugin/analyzer_plugin.go` AnalyzeStack: "Skip properties that
     have no dependencies"), so a literal leaves no key: [] when the child records other property
     dependencies, None only when it records none (an older or hand-written plan, or a child whose
-    inputs are all literals; storage-children-in-stack refuses the last)."""
+    inputs are all literals; storage-children-in-stack refuses the last, account_of fails closed)."""
     recorded = getattr(child, "property_dependencies", None)
     if not isinstance(recorded, Mapping) or not any(recorded.values()):
         return None
     return list(recorded.get(naming_property(child)) or [])
 
 
+class Unattributed(UnknownValueError):
+    """A child that names its account in an input (ACCOUNT_PROPERTY) records no property dependency
+    at all, so which account it belongs to can't be told: `depends_on` is the program's say-so."""
+
+    def __init__(self, child: Any) -> None:
+        prop = naming_property(child)
+        super().__init__(UNKNOWN_STRING_VALUE, [prop])
+        self.message = (f"{label_of(child)} records no propertyDependencies, so the account its {prop} names can't "
+                        "be told (depends_on is not evidence): pass it from the stack's account "
+                        "(modules/storage.py named_by)")
+
+
 def account_of(child: Any, by_urn: Mapping[str, Account]) -> Account | None:
     """The account a child (container, blob service, lifecycle policy, endpoint, diagnostic
     setting) belongs to: the one storage account its naming input comes from (`naming_sources`),
-    directly or through a blob service that does. Where the child records no property dependency,
-    the one account it depends on, directly or through a blob service it depends on. None if
-    there is none; Ambiguous if there are several."""
+    directly or through a blob service that does. A child whose type names its account in an input
+    (ACCOUNT_PROPERTY) but that records no property dependency at all is Unattributed (fail
+    closed: an undecidable value in a mandatory policy); only a diagnostic setting that records
+    none falls back to the one account it depends on, directly or through a blob service it
+    depends on. None if there is none; Ambiguous if there are several."""
     found: dict[str, Any] = {}
     sources = naming_sources(child)
+    if sources is None and child.resource_type in ACCOUNT_PROPERTY:
+        raise Unattributed(child)
     if sources is not None:
         for dep in sources:
             if dep.urn in by_urn:

@@ -161,7 +161,10 @@ def evaluate(
         request = configure_request(info, register_config(policies, register) if config is None else config)
         with _configs_converted_once():
             servicer.Configure(request, None)
+        # as configured (defaults, then `all`, then per policy): a policy the config disables runs on nothing
         levels = {p.name: LEVEL_NAMES.get(p.enforcementLevel, "advisory") for p in info.policies}
+        levels.update({name: LEVEL_NAMES.get(entry.enforcementLevel, "advisory")
+                       for name, entry in request.policyConfig.items()})
         with _converted_once(servicer):
             _Translate(out, policies, everything, levels, pack_name).run(servicer, stack_urn)
     finally:

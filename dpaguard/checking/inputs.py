@@ -29,6 +29,7 @@ Every failure is an `InputError` with one line naming the file and what is wrong
 from __future__ import annotations
 
 import json
+import math
 import os
 import stat
 import sys
@@ -189,7 +190,7 @@ def from_plan(document: dict[str, Any], *, name: str, register: Mapping[str, Any
         source += ", register from --register"
     return CheckInput(
         resources=resources,
-        register=dict(register) if register is not None else document["register"],
+        register=dict(register) if register is not None else _wire_object(document["register"], f"{name}: register"),
         stack_urn=stack_urn,
         source=source,
         kind="plan",
@@ -385,7 +386,7 @@ def load_register(path: str | Path) -> dict[str, Any]:
     """A register from a policy-config.json written by `dpaguard plan`, or a bare register object."""
     name = str(path)
     document = read_json(path, "register")
-    register = register_from_document(document, name=name)
+    register = _wire_object(register_from_document(document, name=name), name)
     import jsonschema
 
     from dpaguard.engine.plan import plan_schema
@@ -471,7 +472,7 @@ def _wire(value: Any, where: str, depth: int) -> Any:
     if isinstance(value, list):
         return [_wire(v, where, depth + 1) for v in value]
     if not isinstance(value, dict):
-        return value
+        return _scalar(value, where)
     if _SIG_KEY in value:
         sig = value[_SIG_KEY]
         if sig == _SECRET_SIG:
@@ -494,4 +495,23 @@ def _wire(value: Any, where: str, depth: int) -> Any:
                 raise InputError(f"{where}: an archive without assets, path or uri")
             return value
         raise InputError(f"{where}: unknown Pulumi value signature {str(sig)[:40]!r}")
-    return {k: _wire(v, where, depth + 1) for k, v in value.items()}
+    return {_scalar(k, where): _wire(v, where, depth + 1) for k, v in value.items()}
+
+
+_LARGEST = sys.float_info.max
+
+
+def _scalar(value: Any, where: str) -> Any:
+    """`value` if a protobuf Struct can carry it (what the engine sends the analyzer is a Struct):
+    Python's json reads NaN, Infinity, integers of any size and lone surrogates, which it cannot."""
+    kind = type(value)
+    if kind is float and not math.isfinite(value):
+        raise InputError(f"{where}: {value} is not a JSON number (NaN and Infinity have no protobuf value)")
+    if kind is int and not -_LARGEST <= value <= _LARGEST:
+        raise InputError(f"{where}: an integer of {len(str(abs(value)))} digits is beyond any protobuf number")
+    if kind is str and not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InputError(f"{where}: a string with a lone UTF-16 surrogate is not text protobuf can carry") from None
+    return value

@@ -48,8 +48,12 @@ def run(args: argparse.Namespace) -> int:
     cfg = plan.load_stack_config(root, stackfiles.load_stack(project, args.stack), project)
     incident = incident_mod.load(Path(args.incident), at)
     stores_of = {c.id: {f"{x.account}/{x.name}" for x in resolve(cfg, c.id).containers} for c in cfg.controllers}
-    evidence = _evidence(Path(args.audit_log), incident, _authenticity(root, args.stack, Path(args.audit_log))) \
-        if args.audit_log else None
+    evidence = None
+    if args.audit_log:
+        from dpaguard.files import read_bounded
+
+        copy = read_bounded(Path(args.audit_log), MAX_AUDIT_BYTES, "audit log")  # once: label and counts agree
+        evidence = _evidence(copy, incident, _authenticity(root, args.stack, copy))
     result = notice.build(cfg, incident, stores_of, at, evidence)
 
     out = Path(args.out) if args.out else root / "out" / args.stack / "breach" / incident.id
@@ -84,38 +88,51 @@ def _at(value: str | None) -> dt.datetime:
     return parsed.astimezone(dt.UTC)
 
 
-def _authenticity(root: Path, stack: str, path: Path) -> str:
-    """Whether the copy is the stack's authentic audit log: its HMAC chain checked under gate.auditKeyFile,
-    and held against the stack log's checkpoint (gate.auditCheckpoints), so a copy cut back is not
-    passed off as the whole log.
+def _authenticity(root: Path, stack: str, copy: bytes) -> str:
+    """How far the copy is the stack's authentic audit log: its HMAC chain under gate.auditKeyFile,
+    and where it stands against the live log's checkpoint (gate.auditCheckpoints).
 
     A notice goes to the controller and may reach Datatilsynet, so figures from a file anyone could
-    have written are labelled as such rather than silently trusted.
+    have written are labelled as such, an older copy is called older (not cut), and entries beyond
+    what the checkpoint vouches for are not passed off as verified.
     """
     from dpaguard.gate import audit
     from dpaguard.gate.stack import audit_key, load_trust
 
     try:
         trust = load_trust(root, stack)
-        result = audit.verify_copy(path, audit_key(trust), log_path=trust.gate.audit_log,
+        result = audit.verify_copy(copy, audit_key(trust), log_path=trust.gate.audit_log,
                                    checkpoints=trust.gate.audit_checkpoints)
     except DpaGuardError as exc:
         return f"NOT verified: {exc.message[:200]}"
-    if not result.ok:
-        return f"NOT verified: line {result.line}: {result.fault}: {result.detail[:160]}"
-    return (f"verified: the HMAC chain of all {result.entries} entries holds under the stack's audit key, up to "
-            f"the entry its checkpoint records (seq {result.checkpoint_seq})")
+    chain, seq = result.chain, result.checkpoint_seq
+    if not chain.ok:
+        return f"NOT verified: line {chain.line}: {chain.fault}: {chain.detail[:160]}"
+    held = f"the HMAC chain of its {chain.entries} entries holds under the stack's audit key"
+    if seq is None:
+        return f"NOT verified as complete: {held}, but the stack's log has no checkpoint to compare it with"
+    if result.agrees is None:
+        return (f"verified up to seq {chain.head_seq}: {held}; the stack's log has since reached seq {seq} (its "
+                f"checkpoint), so entries {chain.head_seq + 1}..{seq} are not in this copy")
+    if not result.agrees:
+        return f"NOT verified: entry seq {seq} differs from the one the stack's checkpoint records"
+    if chain.head_seq > seq:
+        return (f"verified up to seq {seq}, the stack's checkpoint; entries {seq + 1}..{chain.head_seq} go beyond it "
+                "and are NOT verified")
+    return f"verified: {held}, up to the entry its checkpoint records (seq {seq})"
 
 
-def _evidence(path: Path, incident: Any, source: str) -> dict[str, Any]:
-    """Gate decisions in the log since a day before the incident occurred (or was found), by decision."""
-    from dpaguard.files import read_text_bounded
+def _evidence(copy: bytes, incident: Any, source: str) -> dict[str, Any]:
+    """Gate decisions in the log since a day before the incident occurred (or was found), by decision.
 
-    lines = read_text_bounded(path, MAX_AUDIT_BYTES, "audit log").splitlines()
+    A copy that is not verified may hold damaged lines: they are counted apart, never a reason to
+    hold back the notice (the 72-hour clock runs regardless)."""
+    lines = copy.decode("utf-8", errors="replace").splitlines()
     occurred = incident.phases[-1].values.get("occurred")
     since = (dt.datetime.fromisoformat(occurred) if occurred else incident.found) - dt.timedelta(days=1)
     counts: dict[str, int] = {}
-    for number, line in enumerate(lines, 1):
+    damaged = 0
+    for line in lines:
         try:
             entry = json.loads(line)
             ts = dt.datetime.fromisoformat(entry["ts"])
@@ -123,9 +140,11 @@ def _evidence(path: Path, incident: Any, source: str) -> dict[str, Any]:
             if ts.tzinfo is None:
                 raise ValueError("naive time")
         except (ValueError, KeyError, TypeError, RecursionError):
-            raise InputError(f"audit log {path} line {number} is not an audit entry") from None
+            damaged += 1
+            continue
         if ts < since or not isinstance(event, dict):
             continue
         key = f"{event.get('action', '?')} {event.get('decision', '?')}"
         counts[key] = counts.get(key, 0) + 1
-    return {"source": source, "window": f"since {since.isoformat()}", **dict(sorted(counts.items()))}
+    extra = {"unreadable lines": damaged} if damaged else {}
+    return {"source": source, "window": f"since {since.isoformat()}", **dict(sorted(counts.items())), **extra}

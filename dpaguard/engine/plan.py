@@ -7,6 +7,7 @@ and the policy register derived from the stack config.
 
 from __future__ import annotations
 
+import copy
 import json
 import runpy
 from collections import Counter
@@ -112,7 +113,8 @@ def _compiled_plan_schema() -> Any:
     keywords that mean the same in 2020-12), never filling in defaults."""
     import fastjsonschema
 
-    return fastjsonschema.compile(plan_schema(), use_default=False, use_formats=False)
+    # a copy: compiling rewrites `$ref`s in place, and jsonschema must read the schema as written
+    return fastjsonschema.compile(copy.deepcopy(plan_schema()), use_default=False, use_formats=False)
 
 
 def validate_plan(document: dict[str, Any]) -> None:

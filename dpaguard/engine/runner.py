@@ -139,6 +139,10 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
     def RegisterResource(self, request: Any) -> Any:
         # MockMonitor is untyped; called through Any so the rest stays checked.
         response = cast(Any, pulumi_mocks.MockMonitor).RegisterResource(self, request)
+        if response.urn in self._by_urn:
+            # the engine stops the preview here (pulumi/pulumi sdk/go/common/diag/errors.go
+            # GetDuplicateResourceURNError); the mock engine would record both
+            raise DuplicateUrn(f"Duplicate resource URN '{response.urn}'; try giving it a unique name")
         if request.type == "pulumi:pulumi:Stack":
             self._stack_urn = response.urn
         # MessageToDict keeps the wire form: camelCase keys, the unknown sentinel,
@@ -186,6 +190,10 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         if registered is not None and not registered.custom:
             registered.outputs = outputs
         return cast(Any, pulumi_mocks.MockMonitor).RegisterResourceOutputs(self, request)
+
+
+class DuplicateUrn(Exception):
+    """Two resources of one program with the same URN (type, name and parent chain)."""
 
 
 class OfflineMocks(pulumi.runtime.Mocks):
@@ -340,6 +348,7 @@ def stable_order(resources: list[RegisteredResource]) -> list[RegisteredResource
             if waiting_on[dependent] == 0:
                 heapq.heappush(ready, rank(dependent))
     if len(ordered) != len(resources):
-        # a cycle can't come from one run of the SDK; keep what arrived rather than lose resources
-        return list(resources)
+        # duplicates are refused at registration, and the SDK cannot register a resource before
+        # what it names, so this is a bug here, not bad input
+        raise RuntimeError(f"stable_order: {len(resources) - len(ordered)} resource(s) in a dependency cycle")
     return ordered

@@ -302,7 +302,9 @@ def review(document: Mapping[str, Any], cfg: Any, today: dt.date) -> Review:
         signed = [controllers[c].signed for c in owners if c in controllers]
         since = max(signed) if len(owners) == 1 and signed else None
         if r["type"] == ASSIGNMENT:
-            until, expiry = _assignment_end(inputs)
+            data_actions = [a for block in (by_urn[role_def]["inputs"].get("permissions") or [] if role_def else [])
+                            if isinstance(block, dict) for a in block.get("dataActions") or [] if isinstance(a, str)]
+            until, expiry = _assignment_end(inputs, data_actions)
             kind = "assignment"
         else:
             until, expiry = _eligibility_end(inputs)
@@ -326,19 +328,24 @@ def review(document: Mapping[str, Any], cfg: Any, today: dt.date) -> Review:
     return out
 
 
-def _assignment_end(inputs: Mapping[str, Any]) -> tuple[dt.date | None, str]:
+def _assignment_end(inputs: Mapping[str, Any], data_actions: Sequence[str]) -> tuple[dt.date | None, str]:
     """When an assignment's ABAC condition ends it, read as the pack reads it (policies.authz
     `parse_time_limit`: the documented shape only; a condition with another OR branch may grant
-    access whatever the date says, so it ends nothing)."""
-    from policies.authz import parse_time_limit
+    access whatever the date says, so it ends nothing), for every data action of its role, in
+    condition version 2.0 (the default when none is given: Learn "Role Assignments - Create")."""
+    from policies.authz import parse_time_limit, uncovered_actions
 
     condition = inputs.get("condition")
     if not isinstance(condition, str) or not condition.strip():
         return None, "no end in the plan (removed with the agreement)"
     limit = parse_time_limit(condition)
     until = _date(limit.until) if limit is not None else None
-    if until is None:
+    if limit is None or until is None or inputs.get("conditionVersion") not in (None, "2.0"):
         return None, ("an ABAC condition that is not a recognised time limit, so no end in the plan "
+                      "(removed with the agreement)")
+    lasting = uncovered_actions(limit, data_actions)
+    if lasting:
+        return None, (f"ABAC condition until {until} leaves {', '.join(sorted(lasting))} without an end "
                       "(removed with the agreement)")
     return until, f"ABAC condition: until {until}"
 

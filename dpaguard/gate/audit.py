@@ -29,6 +29,7 @@ import errno
 import fcntl
 import hashlib
 import hmac
+import io
 import os
 import pwd
 import re
@@ -410,15 +411,34 @@ def verify(path: str | Path, key: bytes | None = None, *, checkpoints: str | Pat
     return _held_against(path, key, result, checkpoint, checkpoints)
 
 
-def verify_copy(path: str | Path, key: bytes, *, log_path: str | Path, checkpoints: str | Path) -> VerifyResult:
-    """`verify` of a copy of the log at `log_path` (one handed to `dpaguard breach`, say), held
-    against the original's checkpoint: a copy that ends before the seq the checkpoint records, or
-    whose entry at that seq differs, is not the whole authentic log."""
+@dataclass(frozen=True)
+class CopyCheck:
+    """A copy of the stack's log (bytes read once) against the live log's checkpoint."""
+
+    chain: VerifyResult
+    """The copy's own HMAC chain."""
+    checkpoint_seq: int | None
+    """The seq the live log's checkpoint records; None if there is no checkpoint."""
+    agrees: bool | None
+    """Whether the copy's entry at checkpoint_seq carries the checkpoint's mac; None if the copy
+    ends before it (an older copy, or one cut back: the checkpoint cannot tell which)."""
+
+
+def verify_copy(data: bytes, key: bytes, *, log_path: str | Path, checkpoints: str | Path) -> CopyCheck:
+    """Check `data`, a copy of the log at `log_path` (one handed to `dpaguard breach`, say): its own
+    chain, and where it stands against the original's checkpoint. Raises AuditError if the
+    checkpoint is unreadable or forged."""
     checkpoint = read_checkpoint(key, log_path, checkpoints)
-    result = verify(path, key)
-    if not result.ok:
-        return result
-    return _held_against(path, key, result, checkpoint, checkpoints)
+    chain = _verify(io.BytesIO(data), key)
+    if checkpoint is None or not chain.ok:
+        return CopyCheck(chain, checkpoint.seq if checkpoint else None, None)
+    if chain.head_seq < checkpoint.seq:
+        return CopyCheck(chain, checkpoint.seq, None)
+    if checkpoint.seq == 0:
+        return CopyCheck(chain, 0, True)
+    # seq n sits on line n of a copy whose chain holds
+    line = data.split(b"\n", checkpoint.seq)[checkpoint.seq - 1]
+    return CopyCheck(chain, checkpoint.seq, str(_check_entry(key, line)["mac"]) == checkpoint.mac)
 
 
 def _held_against(path: str | Path, key: bytes, result: VerifyResult, checkpoint: Checkpoint | None,

@@ -15,9 +15,13 @@ Constrain roles):
      (@Resource[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {...}))
 
 Each allowing branch may AND further expressions (principal type, principal id): they only narrow
-it. The listed roles must be an allow-list (GuidEquals, never GuidNotEquals) that names no
-privileged built-in role (facts.PRIVILEGED_ROLES), not the granted role itself, and no role of the
-plan that can itself write role assignments, so a delegate can never hand on more than it has.
+it. The listed roles must be an allow-list (GuidEquals, never GuidNotEquals): each list non-empty and
+within the register's `assignableRoles` (the stack's uploader and reader role GUIDs, modules/naming.py,
+written by modules/config.py policy_register), so a delegate can never hand on more than the program
+grants. A list is judged against that positive register, not against what the plan shows: a role
+nothing in the plan assigns, a built-in data role or a role defined elsewhere is refused as much as a
+privileged built-in role (facts.PRIVILEGED_ROLES), the granted role itself or a role of the plan that
+can itself write role assignments (those three are named in the message).
 
 A stack policy: which role an assignment grants is another resource (the RoleDefinition it depends
 on, policies/authz.role_definition_of), which a resource policy does not see. A role that is neither
@@ -40,14 +44,16 @@ from pulumi_policy import Severity
 
 from policies.authz import (
     ASSIGNMENT_TYPES,
+    assignable_roles,
     custom_roles,
-    permissions,
+    mixed_operators,
+    normal_operators,
     role_guid,
     split_top,
     strip_parens,
 )
 from policies.facts import PRIVILEGED_ROLES
-from policies.lib import get_str, get_str_or_absent, stack_policy
+from policies.lib import get_list, get_str, get_str_or_absent, get_strs, register_of, stack_policy
 from policies.stack import Undecided, label_of
 
 WRITE = "microsoft.authorization/roleassignments/write"
@@ -75,16 +81,33 @@ def matches(pattern: str, action: str) -> bool:
     return re.fullmatch(regex, action) is not None
 
 
+_ACTION_TEXT = re.compile(r"^[A-Za-z0-9._/*-]+$")
+
+
 def can_write_assignments(actions: Iterable[str], not_actions: Iterable[str]) -> bool:
-    nots = list(not_actions)
-    return any(matches(a, WRITE) for a in actions) and not any(matches(n, WRITE) for n in nots)
+    """Whether one permission block's actions reach roleAssignments/write. An action spelt with
+    anything but operation characters (a trailing space, ...) counts as reaching it, and such a
+    notAction as removing nothing: what ARM makes of it is not documented, so it is not trusted."""
+    nots = [n for n in not_actions if _ACTION_TEXT.match(n)]
+    return any(matches(a, WRITE) or not _ACTION_TEXT.match(a) for a in actions) and \
+        not any(matches(n, WRITE) for n in nots)
+
+
+def assigns_roles(definition_props) -> bool:
+    """Whether a RoleDefinition can write role assignments: any permission block whose actions reach
+    roleAssignments/write and whose own notActions do not remove it. The ARM schema allows several
+    blocks; one block's notActions are not trusted to take back what another grants."""
+    return any(can_write_assignments(get_strs(block, "actions"), get_strs(block, "notActions"))
+               for block in get_list(definition_props, "permissions"))
 
 
 def _allowed_roles(clause: str, action: str, source: str) -> set[str] | None:
     """The role GUIDs one top-level clause `(!(ActionMatches{action})) OR (<allow> AND ...)` allows for
     `action`, or None if the clause is not of that shape (or guards another action)."""
+    if mixed_operators(strip_parens(clause)):
+        return None
     branches = split_top(strip_parens(clause), "OR")
-    if len(branches) != 2:
+    if len(branches) != 2 or mixed_operators(strip_parens(branches[1])):
         return None
     guard = _GUARD.match(strip_parens(branches[0]))
     if not guard or guard.group("action").lower() != action:
@@ -103,10 +126,10 @@ def _allowed_roles(clause: str, action: str, source: str) -> set[str] | None:
 
 def delegation_limits(condition: str) -> tuple[set[str] | None, set[str] | None]:
     """(roles a write may assign, roles a delete may remove) under `condition`; None: not limited."""
-    text = strip_parens(" ".join(condition.split()))
+    text = strip_parens(normal_operators(condition))
+    if mixed_operators(text):
+        return None, None  # AND and OR side by side at the top level: ambiguous, not a conjunction
     clauses = split_top(text, "AND")
-    if len(clauses) > 1 and len(split_top(text, "OR")) > 1:
-        return None, None  # AND and OR side by side at the top level: not a conjunction of clauses
     write: set[str] | None = None
     delete: set[str] | None = None
     for clause in clauses:
@@ -115,8 +138,9 @@ def delegation_limits(condition: str) -> tuple[set[str] | None, set[str] | None]
     return write, delete
 
 
-def refusal(r, role_guid_: str, assigning: set[str]) -> str | None:
-    """Why assignment `r` (of a role that can write role assignments) is not constrained, or None."""
+def refusal(r, role_guid_: str, assigning: set[str], allowed: frozenset[str]) -> str | None:
+    """Why assignment `r` (of a role that can write role assignments) is not constrained, or None.
+    `allowed`: the register's assignableRoles, the only roles a write may assign or a delete remove."""
     condition = get_str_or_absent(r.props, "condition")
     if not condition:
         return "carries no condition"
@@ -135,15 +159,25 @@ def refusal(r, role_guid_: str, assigning: set[str]) -> str | None:
         names = [PRIVILEGED_ROLES.get(g, "itself" if g == role_guid_ else "a role that assigns roles") + f" ({g})"
                  for g in sorted(forbidden)]
         return f"lets its holder assign or remove {', '.join(names)}"
+    # A positive allow-list: a role the plan never assigns (so its permissions are seen nowhere), a
+    # built-in data role or a role defined outside the stack is as foreign as a privileged one.
+    for action, listed in (("write", write), ("delete", delete)):
+        if not listed:
+            return f"has a condition whose roleAssignments/{action} list allows no role at all"
+        extra = listed - allowed
+        if extra:
+            return (f"lets its holder {'assign' if action == 'write' else 'remove'} {', '.join(sorted(extra))}, "
+                    f"which the register's assignableRoles ({', '.join(sorted(allowed))}) do not name")
     return None
 
 
 def validate(args, report_violation) -> None:
+    allowed = assignable_roles(register_of(args))
     undecided = Undecided()
     roles = custom_roles(args.resources, undecided)
     assigning = set(ASSIGNING_BUILTINS)
     for guid, role in roles.items():
-        if can_write_assignments(role.actions, permissions(role.resource.props, "notActions")):
+        if assigns_roles(role.resource.props):
             assigning.add(guid)
     for r in args.resources:
         if r.resource_type not in ASSIGNMENT_TYPES:
@@ -153,7 +187,7 @@ def validate(args, report_violation) -> None:
             guid = role_guid(get_str(r.props, "roleDefinitionId"))
             if guid is None or guid not in assigning:
                 continue
-            reason = refusal(r, guid, assigning)
+            reason = refusal(r, guid, assigning, allowed)
             if reason:
                 name = roles[guid].name if guid in roles else PRIVILEGED_ROLES.get(guid, guid)
                 report_violation(
@@ -170,11 +204,12 @@ POLICY = stack_policy(
     area="rbac",
     description="Every role assignment or PIM eligibility granting a role that can write role assignments (a "
     "custom role with roleAssignments/write, Microsoft.Authorization/* or *; Owner, User Access Administrator, RBAC "
-    "Administrator) carries an ABAC condition (version 2.0) limiting roleAssignments/write and /delete to an "
-    "allow-list of roles that names no privileged built-in role, not the granted role and no other role that "
-    "assigns roles.",
+    "Administrator) carries an ABAC condition (version 2.0) limiting roleAssignments/write and /delete each to a "
+    "non-empty allow-list of roles within the register's assignableRoles (the stack's uploader and reader roles), "
+    "naming no privileged built-in role, not the granted role and no other role that assigns roles.",
     remediation="modules/roles.py gives the deployer's PIM eligibility condition=deploy_rights.deployer_condition("
     "<uploader and reader role GUIDs>) and condition_version '2.0'; never grant a role that assigns roles without it.",
     validate=validate,
     severity=Severity.CRITICAL,
+    uses_register=True,
 )

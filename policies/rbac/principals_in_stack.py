@@ -15,14 +15,61 @@ something no policy of the pack has read, so it is refused. Where the definition
 (its GUID) is known, i.e. it exists already, the assignment must name that GUID; for a definition
 created in the same preview it is unknown (pulumi-azure-native preview outputs), see
 docs/policies.md for that residual risk.
+
+That residual risk is closed by the register: `roles` gives the GUID of each of the stack's custom
+roles by kind (modules/naming.role_guid, as modules/roles.py names its RoleDefinitions). A grant
+naming one of those GUIDs must take its role id from (depend on) the RoleDefinition of that kind
+(roleName `dpa-guard <prefix> <kind>`, which preview outputs keep), and a grant depending on a
+RoleDefinition must name that definition's register GUID. Otherwise the pack would read, say, the
+deployer's GUID as whichever role the assignment happens to depend on (a standing deployer judged as
+a reader).
 """
 
-from policies.authz import ASSIGNMENT_TYPES, principal_groups, role_definition_of, role_guid
-from policies.lib import get_str, get_str_or_absent, stack_policy
+from typing import Any
+
+from policies.authz import (
+    ASSIGNMENT_TYPES,
+    ROLE_DEFINITION,
+    principal_groups,
+    role_definition_of,
+    role_guid,
+    role_kind,
+    stack_roles,
+)
+from policies.lib import get_str, get_str_or_absent, register_of, stack_policy
 from policies.stack import Undecided, label_of
 
 
+def definitions_named(assignment: Any) -> list[Any]:
+    """The RoleDefinitions an assignment's roleDefinitionId comes from: its property dependencies for
+    roleDefinitionId, else every RoleDefinition it depends on (modules/roles.py builds the id from names
+    and orders the grant after its definition with depends_on)."""
+    by_property = (getattr(assignment, "property_dependencies", None) or {}).get("roleDefinitionId") or []
+    candidates = by_property or getattr(assignment, "dependencies", None) or []
+    return [d for d in candidates if getattr(d, "resource_type", None) == ROLE_DEFINITION]
+
+
+def identity_mismatch(assignment: Any, roles: dict[str, str]) -> str | None:
+    """Why the role an assignment names and the RoleDefinition it depends on are not the same role of
+    the register (`roles`: kind -> GUID), or None."""
+    guid = role_guid(get_str(assignment.props, "roleDefinitionId"))
+    kinds = {g: k for k, g in roles.items()}
+    depended = [(d, role_kind(get_str(d.props, "roleName"))) for d in definitions_named(assignment)]
+    for definition, kind in depended:
+        if kind not in roles:
+            return (f"depends on {label_of(definition)}, whose roleName names none of the stack's roles "
+                    f"({', '.join(roles)}), so the register cannot say which GUID it has")
+        if roles[kind] != guid:
+            return (f"depends on {label_of(definition)} (the {kind} role, {roles[kind]} in the register) but "
+                    f"names role {guid}{f' (the {kinds[guid]} role)' if guid in kinds else ''}")
+    if guid in kinds and not depended:
+        return (f"names the stack's {kinds[guid]} role ({guid}) but depends on no RoleDefinition of the stack, "
+                "so no policy has read that role's permissions")
+    return None
+
+
 def validate(args, report_violation) -> None:
+    roles = stack_roles(register_of(args))
     undecided = Undecided()
     for r in args.resources:
         if r.resource_type not in ASSIGNMENT_TYPES:
@@ -33,6 +80,12 @@ def validate(args, report_violation) -> None:
                 f"{label} grants its role to a principal that is not a group of this stack (its principalId "
                 "comes from no azuread Group of the stack): pass the object_id of one of modules/access.py's groups "
                 "as principal_id", r.urn)
+        with undecided.about(label):
+            mismatch = identity_mismatch(r, roles)
+            if mismatch:
+                report_violation(
+                    f"{label} {mismatch}: grant a role of modules/roles.py by its register GUID "
+                    "(naming.role_definition_id) and make the grant depend on that role's RoleDefinition", r.urn)
         with undecided.about(label):
             role_id = get_str(r.props, "roleDefinitionId")
             definition = role_definition_of(r)
@@ -58,9 +111,12 @@ POLICY = stack_policy(
     area="rbac",
     description="Every role assignment and PIM eligibility takes its principalId from an Entra ID group of this "
     "stack (its property dependency), never a literal object id or another principal, and grants a RoleDefinition "
-    "of this stack (the one it depends on), never a built-in role or a role defined elsewhere.",
+    "of this stack (the one it depends on), never a built-in role or a role defined elsewhere; the role it names "
+    "and the RoleDefinition it depends on are the same role of the register's roles (GUID by kind, the definition "
+    "by its roleName).",
     remediation="Assign the roles of modules/roles.py (depending on their RoleDefinition) with "
     "principal_id=<group>.object_id of the controller, ingest or operator groups (modules/roles.py does); put people "
     "into those groups through the register.",
     validate=validate,
+    uses_register=True,
 )

@@ -1,4 +1,5 @@
-"""Containers, blob services and lifecycle policies belong to a storage account of this stack (OUS-6.1.b, ECG-6, OUS-3).
+"""Containers, blob services, lifecycle policies and private endpoints belong to a storage account of this stack
+(OUS-6.1.b, ECG-6, OUS-3).
 
 A stack policy (outputs). In preview a child's `accountName` is absent from its outputs, so the
 stack policies tie it to its account by where that input came from (policies/stack.py
@@ -6,8 +7,10 @@ stack policies tie it to its account by where that input came from (policies/sta
 an account outside the stack (any region, none of the stack's controls) can still depend on the
 stack's Norway account, and would then count as that account's, and as the controller's
 dedicated container, while the data lands elsewhere. So every BlobContainer, BlobServiceProperties
-and ManagementPolicy must take its accountName from exactly one storage account of the stack
-(modules/storage.py `named_by`); a literal, or a name from anything else, is refused.
+and ManagementPolicy must take its accountName, and every PrivateEndpoint its
+privateLinkServiceConnections, from exactly one storage account of the stack (modules/storage.py
+`named_by`); a literal, or a value from anything else, is refused. Which account the value names
+is storage-children-name-stack-account's to check (the inputs, against the register).
 """
 
 from policies.lib import stack_policy
@@ -15,13 +18,14 @@ from policies.stack import (
     BLOB_CONTAINER,
     BLOB_SERVICE,
     MANAGEMENT_POLICY,
+    PRIVATE_ENDPOINT,
     STORAGE_ACCOUNT,
     label_of,
     naming_property,
     naming_sources,
 )
 
-CHILDREN = (BLOB_CONTAINER, BLOB_SERVICE, MANAGEMENT_POLICY)
+CHILDREN = (BLOB_CONTAINER, BLOB_SERVICE, MANAGEMENT_POLICY, PRIVATE_ENDPOINT)
 
 
 def validate(args, report_violation) -> None:
@@ -49,10 +53,12 @@ POLICY = stack_policy(
     name="storage-children-in-stack",
     clauses=("OUS-6.1.b", "ECG-6", "OUS-3"),
     area="storage",
-    description="Every blob container, blob service and lifecycle policy takes its accountName from exactly one "
-    "storage account of the stack (its propertyDependencies), not from a literal that may name an account outside "
-    "it; depending on the stack's account does not count.",
-    remediation="Pass account_name as the name of the stack's StorageAccount resource (modules/storage.py named_by: "
-    "the configured name, recorded as coming from the account), never as a plain string.",
+    description="Every blob container, blob service and lifecycle policy takes its accountName, and every private "
+    "endpoint its privateLinkServiceConnections, from exactly one storage account of the stack (its "
+    "propertyDependencies), not from a literal that may name an account outside it; depending on the stack's account "
+    "does not count.",
+    remediation="Pass account_name (a private endpoint's private_link_service_id) as the name (id) of the stack's "
+    "StorageAccount resource (modules/storage.py named_by: the configured value, recorded as coming from the "
+    "account), never as a plain string.",
     validate=validate,
 )

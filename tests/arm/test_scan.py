@@ -70,6 +70,8 @@ class CrossGuardOnly:
 ABSENT = "a resource is missing; checkov's ARM checks judge the resources that exist, one at a time"
 LINK = "depends on another resource of the plan; checkov's ARM checks see one resource at a time"
 REGISTER = "depends on the stack register (controllers, dates, contacts, locations), which only CrossGuard reads"
+STACK_ACCOUNTS = ("which storage accounts are the stack's is in the stack register (storageAccounts), which only "
+                  "CrossGuard reads; checkov's ARM checks see one resource at a time")
 AGREEMENT = ("depends on which agreement the account's data falls under: the same blob-service setting is required "
              "for ECG-7S and forbidden for OUS-5, and the blob service carries no tag saying which")
 ENTRA = "an Entra ID object (group, membership, Conditional Access): no ARM form, nothing for checkov to scan"
@@ -109,6 +111,9 @@ ENGINES: dict[str, Checkov | CrossGuardOnly] = {
     "storage-single-encryption": Checkov("CKV_DPA_5"),
     # which account the container's name came from is the plan's propertyDependencies, not in the template
     "storage-container-in-outside-account": CrossGuardOnly(LINK),
+    "storage-container-names-outside-account": CrossGuardOnly(STACK_ACCOUNTS),
+    "storage-private-endpoint-retargeted-outside": CrossGuardOnly(STACK_ACCOUNTS),
+    "storage-private-endpoint-extra-to-outside-account": CrossGuardOnly(STACK_ACCOUNTS),
     # location
     "location-workspace-west-europe": Checkov("CKV_DPA_15"),
     "location-data-account-sweden": Checkov("CKV_DPA_15"),
@@ -217,6 +222,11 @@ ENGINES: dict[str, Checkov | CrossGuardOnly] = {
     "deployer-eligibility-unconstrained": CrossGuardOnly(LINK),  # whether the role assigns roles: its definition
     "deployer-may-assign-owner": CrossGuardOnly(LINK),
     "deployer-changes-governance": Checkov("CKV_DPA_13"),
+    # which GUIDs are the stack's assignable roles is the register's (a definition's GUID is in no preview output)
+    "deployer-may-assign-unassigned-assigner": CrossGuardOnly(REGISTER),
+    "deployer-may-assign-blob-data-reader": CrossGuardOnly(REGISTER),
+    "deployer-may-remove-role-outside-stack": CrossGuardOnly(REGISTER),
+    "deployer-standing-posing-as-reader": CrossGuardOnly(LINK),  # the role named vs the definition depended on
     # CKV_AZURE_183 (VNet uses local DNS addresses) fails on it too, but builtin_clauses.yaml maps it to no clause
     "dns-vpn-clients-public-resolver": CrossGuardOnly(LINK, frozenset({"CKV_AZURE_183"})),
     "dns-resolver-address-dynamic": CrossGuardOnly(UNKNOWN_VALUE),

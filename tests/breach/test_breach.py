@@ -202,14 +202,46 @@ def test_a_whole_copy_of_the_stack_log_is_verified(tmp_path):
     project = _stack_log(tmp_path, 3)
     copy = tmp_path / "copy.log"
     copy.write_bytes(project.audit_log.read_bytes())
-    assert _source(tmp_path, project, copy) == ("verified: the HMAC chain of all 3 entries holds under the stack's "
+    assert _source(tmp_path, project, copy) == ("verified: the HMAC chain of its 3 entries holds under the stack's "
                                                 "audit key, up to the entry its checkpoint records (seq 3)")
 
 
-def test_a_copy_cut_back_is_not_passed_off_as_the_log(tmp_path):
-    # every entry of the copy carries a good mac, so only the checkpoint can tell it is cut back
+def test_an_older_copy_is_verified_as_far_as_it_goes(tmp_path):
+    # every entry of the copy carries a good mac; the checkpoint says the log has grown since (a copy
+    # taken before the last decision looks the same as one cut back: neither is called whole)
     project = _stack_log(tmp_path, 3)
     copy = tmp_path / "copy.log"
     copy.write_bytes(b"".join(project.audit_log.read_bytes().splitlines(keepends=True)[:2]))
-    assert _source(tmp_path, project, copy) == ("NOT verified: line 3: deleted: log ends at seq 2; its checkpoint "
-                                                "records seq 3")
+    assert _source(tmp_path, project, copy) == (
+        "verified up to seq 2: the HMAC chain of its 2 entries holds under the stack's audit key; the stack's log "
+        "has since reached seq 3 (its checkpoint), so entries 3..3 are not in this copy")
+
+
+def test_entries_beyond_the_checkpoint_are_not_passed_off_as_verified(tmp_path):
+    # a copy one entry longer than what the checkpoint vouches for (a key holder's forgery, or a live
+    # log whose checkpoint was rolled back): here the checkpoint file as it was after entry 3
+    from dpaguard.gate.audit import AuditLog, checkpoint_path
+
+    project = _stack_log(tmp_path, 3)
+    checkpoint = checkpoint_path(project.audit_log, project.checkpoints)
+    at_three = checkpoint.read_bytes()
+    AuditLog(project.audit_log, project.audit_key, project.checkpoints).append({"action": "deploy",
+                                                                                "decision": "allowed"})
+    copy = tmp_path / "copy.log"
+    copy.write_bytes(project.audit_log.read_bytes())
+    checkpoint.write_bytes(at_three)
+    assert _source(tmp_path, project, copy) == ("verified up to seq 3, the stack's checkpoint; entries 4..4 go "
+                                                "beyond it and are NOT verified")
+
+
+def test_a_damaged_copy_does_not_hold_back_the_notice(tmp_path):
+    project = _stack_log(tmp_path, 2)
+    copy = tmp_path / "copy.log"
+    copy.write_bytes(project.audit_log.read_bytes()[:-20])  # cut mid-line
+    rc = main(["breach", "--stack", OUS, "--incident", str(write(tmp_path, COMPLETE)), "--out", str(tmp_path / "out"),
+               "--at", "2026-12-01T09:30:00Z", "--root", str(project.root), "--audit-log", str(copy)])
+    assert rc == 0
+    evidence = json.loads((tmp_path / "out" / "notices.json").read_text())["notices"][0]["evidence"]
+    assert evidence["source"] == ("NOT verified: line 2: truncated: last line is incomplete (interrupted write or cut "
+                                  "file)")
+    assert evidence["unreadable lines"] == 1

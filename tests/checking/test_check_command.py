@@ -279,3 +279,44 @@ def test_an_advisory_policy_on_an_unknown_value_is_a_note(capsys, monkeypatch, t
     # pulumi_policy proxy.py's UnknownValueError message, behind our "can't decide" label
     assert note["message"] == ("can't decide during preview: string value at .allowSharedKeyAccess "
                                "can't be known during preview")
+
+
+def test_a_policy_the_config_disables_is_no_test_case(small_pack, plan):
+    # pulumi_policy skips a policy configured `disabled` (policy.py Analyze/AnalyzeStack), so it ran on nothing
+    from dpaguard.checking.evaluate import evaluate
+    from dpaguard.checking.inputs import from_plan
+
+    checked = from_plan(plan, name="plan.json")
+    config = {"test-register-has-controllers": {"register": checked.register}, "storage-shared-key-disabled": "disabled"}
+    evaluation = evaluate(small_pack, checked.resources, register=checked.register, stack_urn=checked.stack_urn,
+                          config=config)
+    assert evaluation.evaluated == [("test-register-has-controllers", checked.stack_urn)]
+    assert evaluation.findings == []
+
+
+# Python's json reads what a protobuf Struct (what the engine sends the analyzer) cannot carry.
+UNCARRIABLE = [
+    ("nan_in_register", ("register", "controllers", "dr-lie-bergen", "retentionDays"), "NaN",
+     "plan.json: register: nan is not a JSON number"),
+    ("infinity_in_inputs", ("resources", 1, "inputs", "minimumTlsVersion"), "Infinity",
+     "resources[1] (urn:pulumi:demo::dpa-guard::azure-native:storage:StorageAccount::demoecg01) inputs: inf is not"),
+    ("huge_int_in_inputs", ("resources", 1, "inputs", "x"), "1" + "0" * 400,
+     "inputs: an integer of 401 digits is beyond any protobuf number"),
+    ("lone_surrogate_in_register", ("register", "stack"), '"\\ud800"',
+     "plan.json: register: a string with a lone UTF-16 surrogate"),
+]
+
+
+@pytest.mark.parametrize(("case", "path", "literal", "message"), UNCARRIABLE, ids=[c[0] for c in UNCARRIABLE])
+def test_values_no_protobuf_can_carry_are_one_line_exit_2(capsys, small_pack, tmp_path, plan, case, path, literal,
+                                                          message):
+    target = plan
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = "@@HOLE@@"
+    text = json.dumps(plan).replace('"@@HOLE@@"', literal)
+    file = tmp_path / "plan.json"
+    file.write_text(text, encoding="utf-8")
+    code, out, err = check(capsys, file)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and message in err, err

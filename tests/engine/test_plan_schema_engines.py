@@ -103,6 +103,9 @@ def test_validate_plan_accepts_exactly_what_jsonschema_accepts(doc):
     (("planVersion",), True, "planVersion"),
     (("preview",), 1, "preview"),
     (("resources", 1, "aliases"), True, "resources/1/aliases"),
+    # Python's `$` also matches before a final newline, so jsonschema alone would take these
+    (("resources", 1, "urn"), ACCOUNT + "\n", "resources/1/urn"),
+    (("resources", 1, "type"), "azure-native:storage:StorageAccount\n", "resources/1/type"),
 ])
 def test_a_bad_field_is_named(path, value, where):
     doc = copy.deepcopy(PLAN)

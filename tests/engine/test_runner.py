@@ -110,3 +110,19 @@ def test_program_sees_preview_outputs_and_the_plan_records_them():
     assert container.property_dependencies["accountName"] == [account.urn]
     assert container.to_json()["outputs"]["name"] == UNKNOWN
     assert run.resources[0].outputs == {}  # the stack: no outputs exported
+
+
+def test_a_duplicate_urn_stops_the_run_as_the_engine_does():
+    from pulumi_azure_native import resources
+
+    from dpaguard.engine.runner import DuplicateUrn
+
+    def program():
+        resources.ResourceGroup("rg", location="norwayeast")
+        resources.ResourceGroup("rg", location="eastus")
+
+    with pytest.raises(DuplicateUrn) as raised:
+        run_program(program, project="p", stack="s")
+    # the engine's words: pulumi/pulumi sdk/go/common/diag/errors.go GetDuplicateResourceURNError
+    assert str(raised.value) == ("Duplicate resource URN 'urn:pulumi:s::p::pulumi:pulumi:Stack$azure-native:resources:"
+                                 "ResourceGroup::rg'; try giving it a unique name")

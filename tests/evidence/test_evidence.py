@@ -384,3 +384,22 @@ def test_a_package_without_a_screenshot_drops_an_older_one(baseline: dict[str, A
           str(baseline["tmp"] / "scan.json"), "--out", str(package), *FIXED])
     assert sorted(p.name for p in package.iterdir()) == ["access-review.json", "assessment-results.json",
                                                           "evidence.html"]
+
+
+def test_a_directory_in_the_way_replaces_nothing(baseline: dict[str, Any], tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    _code, out = baseline["runs"][0]
+    package = tmp_path / "package"
+    shutil.copytree(out, package)
+    (package / "access-review.json").unlink()
+    (package / "access-review.json").mkdir()
+    before = {p.name: p.read_bytes() for p in package.iterdir() if p.is_file()}
+    capsys.readouterr()
+    code = main(["evidence", "--stack", STACK, "--plan", str(baseline["plan"]), "--no-checkov", "--out",
+                 str(package), *FIXED[:2], "--commit", "fedcba9876543210", "--today", FIXED[-1]])
+    err = capsys.readouterr().err
+    errors = [line for line in err.splitlines() if not line.startswith("dpaguard: warning:")]
+    assert code == 2 and len(errors) == 1 and errors[0].endswith("access-review.json: it is a directory")
+    assert {p.name: p.read_bytes() for p in package.iterdir() if p.is_file()} == before
+    assert sorted(p.name for p in package.iterdir()) == ["access-review.json", "assessment-results.json",
+                                                         "evidence.html"]

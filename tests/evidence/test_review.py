@@ -179,3 +179,17 @@ def test_a_condition_with_a_free_branch_ends_nothing(tmp_path: Path, capsys: pyt
     after = {(g["until"], g["expiry"]) for g in review["grants"] if g["principal"] == "ouskl-ahus-mbt-readers"}
     assert after == {(None, "an ABAC condition that is not a recognised time limit, so no end in the plan "
                             "(removed with the agreement)")}
+
+
+def test_a_data_action_the_time_limit_does_not_cover_has_no_end(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    # the reader role gains blob delete, which its assignments' conditions (blob read only) never end
+    document = _plan()
+    reader = next(r for r in document["resources"] if r["type"] == "azure-native:authorization:RoleDefinition"
+                  and str(r["inputs"].get("roleName", "")).endswith(" reader"))
+    delete = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/delete"
+    reader["inputs"]["permissions"][0]["dataActions"].append(delete)
+    code, review = _review(tmp_path, capsys, document, "2026-12-01")
+    after = {(g["until"], g["expiry"]) for g in review["grants"] if g["principal"] == "ouskl-ahus-mbt-readers"}
+    assert after == {(None, f"ABAC condition until 2027-09-01 leaves {delete} without an end (removed with the "
+                            "agreement)")}

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from modules import deploy_rights, naming
+from modules import deploy_rights
 from modules.roles import LeastPrivilegeRoles, LeastPrivilegeRolesArgs
 from tests.modules.conftest import MIXED_STACK
 from tests.modules.test_roles import (
@@ -96,16 +96,20 @@ def planned(request, stack, run_component):
     return plan(stack, run_component, request.param)
 
 
-def custom_guid(cfg, role):
-    return naming.stable_guid(cfg.subscription_id, cfg.prefix, "role", role)
+def custom_guid(run, role):
+    """A custom role's GUID as planned: the roleDefinitionId input of the RoleDefinition whose roleName ends in
+    `role`, read from the plan, never recomputed the way the program computes it."""
+    [d] = [d for d in run.of_type(DEFINITION) if d.inputs["roleName"].split(" ")[-1] == role]
+    return d.inputs["roleDefinitionId"]
 
 
-def deployer_id(cfg):
-    return naming.role_definition_id(cfg.subscription_id, custom_guid(cfg, "deployer"))
+def deployer_id(cfg, run):
+    return f"/subscriptions/{cfg.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/" \
+           f"{custom_guid(run, 'deployer')}"
 
 
 def deployer_eligibility(cfg, run):
-    [e] = [e for e in run.of_type(ELIGIBILITY) if e.inputs["roleDefinitionId"] == deployer_id(cfg)]
+    [e] = [e for e in run.of_type(ELIGIBILITY) if e.inputs["roleDefinitionId"] == deployer_id(cfg, run)]
     return e
 
 
@@ -127,7 +131,7 @@ def test_deployer_role_has_exactly_the_expected_management_actions(planned):
     assert not perm.get("dataActions") and not perm.get("notActions") and not perm.get("notDataActions"), d.urn
     assert not [a for a in perm["actions"] if "*" in a], d.urn
     assert d.inputs["assignableScopes"] == [f"/subscriptions/{cfg.subscription_id}"], d.urn
-    assert d.inputs["roleDefinitionId"] == deployer_id(cfg).rsplit("/", 1)[-1], d.urn
+    assert d.inputs["roleName"] == f"dpa-guard {cfg.prefix} deployer", d.urn
 
 
 def test_deployer_cannot_change_role_definitions_eligibility_or_policy_assignments(planned):
@@ -146,9 +150,9 @@ def test_deployer_cannot_change_role_definitions_eligibility_or_policy_assignmen
 
 def test_deployer_is_never_standing_only_eligible_with_an_expiry(planned):
     cfg, run, _ = planned
-    assert not [a.urn for a in run.of_type(ASSIGNMENT) if a.inputs["roleDefinitionId"] == deployer_id(cfg)], \
+    assert not [a.urn for a in run.of_type(ASSIGNMENT) if a.inputs["roleDefinitionId"] == deployer_id(cfg, run)], \
         "no standing assignment of the deployer role"
-    [e] = [e for e in run.of_type(ELIGIBILITY) if e.inputs["roleDefinitionId"] == deployer_id(cfg)]
+    [e] = [e for e in run.of_type(ELIGIBILITY) if e.inputs["roleDefinitionId"] == deployer_id(cfg, run)]
     assert e.inputs["scope"] == f"/subscriptions/{cfg.subscription_id}", e.urn
     assert e.inputs["principalId"] == OPERATOR_GROUP, e.urn
     assert e.inputs["scheduleInfo"]["expiration"] == {
@@ -175,7 +179,7 @@ def test_condition_shape_is_learns_constrain_roles_example():
 def test_deployer_may_assign_and_remove_only_the_stacks_uploader_and_reader_roles(planned):
     cfg, run, _ = planned
     e = deployer_eligibility(cfg, run)
-    allowed = sorted({custom_guid(cfg, "uploader"), custom_guid(cfg, "reader")})
+    allowed = sorted({custom_guid(run, "uploader"), custom_guid(run, "reader")})
     expected = LEARN_CONSTRAIN_ROLES.replace(", ".join(LEARN_BACKUP_ROLES), ", ".join(allowed))
     assert e.inputs["condition"] == expected, e.urn
     assert e.inputs["conditionVersion"] == LEARN_CONDITION_VERSION, e.urn
@@ -185,7 +189,7 @@ def test_deployer_may_assign_and_remove_only_the_stacks_uploader_and_reader_role
 def test_deployer_can_never_grant_itself_operators_or_privileged_built_ins(planned):
     cfg, run, _ = planned
     sets = role_sets(deployer_eligibility(cfg, run).inputs["condition"])
-    forbidden = {*BUILT_IN_PRIVILEGED, RBAC_ADMINISTRATOR, custom_guid(cfg, "deployer"), custom_guid(cfg, "operator")}
+    forbidden = {*BUILT_IN_PRIVILEGED, RBAC_ADMINISTRATOR, custom_guid(run, "deployer"), custom_guid(run, "operator")}
     for source, guids in sets.items():
         assert not guids & forbidden, f"{source}: {sorted(guids & forbidden)}"
 
@@ -202,7 +206,7 @@ def test_condition_allows_every_role_assignment_the_program_makes(stack, run_com
 def test_operator_eligibilities_carry_no_condition(planned):
     cfg, run, _ = planned
     for e in run.of_type(ELIGIBILITY):
-        if e.inputs["roleDefinitionId"] != deployer_id(cfg):
+        if e.inputs["roleDefinitionId"] != deployer_id(cfg, run):
             assert "condition" not in e.inputs and "conditionVersion" not in e.inputs, e.urn
 
 

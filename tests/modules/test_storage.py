@@ -421,3 +421,51 @@ def test_agreement_not_served_is_rejected(stack):
     cfg = stack("ous-kvalitetslab").cfg
     with pytest.raises(config.ConfigError):
         NorwayStorageArgs.from_config(cfg, "ECG", private_endpoint_subnet_id=PE_SUBNET, blob_dns_zone_id=DNS_ZONE)
+
+
+# ----------------------------------------------------------------------- the register's view
+
+
+# The shipped stacks' accounts, written out from stacks/Pulumi.*.yaml (prefix, subscriptionId,
+# ecg.accounts) by hand: storage-children-name-stack-account holds every child to these.
+SHIPPED_REGISTER_ACCOUNTS = {
+    "ous-kvalitetslab": [
+        {"name": "ousklrec", "resourceGroup": "rg-ouskl-ous-data", "agreement": "OUS",
+         "id": "/subscriptions/9b2e6f3a-1c4d-4e8f-a7b6-3d5c2e1f0a94/resourceGroups/rg-ouskl-ous-data"
+               "/providers/Microsoft.Storage/storageAccounts/ousklrec"},
+    ],
+    "ecg247": [
+        {"name": f"ecg247ecg0{i}", "resourceGroup": "rg-ecg247-ecg-data", "agreement": "ECG",
+         "id": "/subscriptions/2c7e9a1b-5d3f-4b6e-9a8c-7e1d0f4b2a65/resourceGroups/rg-ecg247-ecg-data"
+               f"/providers/Microsoft.Storage/storageAccounts/ecg247ecg0{i}"}
+        for i in (0, 1)
+    ],
+}
+
+
+@pytest.mark.parametrize("name", sorted(SHIPPED_REGISTER_ACCOUNTS))
+def test_register_lists_the_shipped_accounts(stack, name):
+    assert stack(name).cfg.policy_register()["storageAccounts"] == SHIPPED_REGISTER_ACCOUNTS[name]
+
+
+def test_register_lists_exactly_the_accounts_the_component_builds(shipped):
+    cfg, run, stores = shipped
+    built = [{"name": r.inputs["accountName"], "resourceGroup": r.inputs["resourceGroupName"]}
+             for r in run.of_type(ACCOUNT)]
+    listed = cfg.policy_register()["storageAccounts"]
+    assert sorted(built, key=str) == sorted(({"name": a["name"], "resourceGroup": a["resourceGroup"]} for a in listed),
+                                            key=str)
+    endpoints = {c["privateLinkServiceId"] for r in run.of_type(ENDPOINT)
+                 for c in r.inputs["privateLinkServiceConnections"]}
+    assert endpoints == {a["id"] for a in listed}
+
+
+def test_register_lists_both_agreements_accounts_in_a_mixed_stack(stack):
+    from tests.modules.conftest import MIXED_STACK
+
+    listed = stack(MIXED_STACK).cfg.policy_register()["storageAccounts"]
+    assert [(a["name"], a["resourceGroup"], a["agreement"]) for a in listed] == [
+        ("ousklrec", "rg-ouskl-ous-data", "OUS"),
+        ("ousklecg00", "rg-ouskl-ecg-data", "ECG"),
+        ("ousklecg01", "rg-ouskl-ecg-data", "ECG"),
+    ]

@@ -16,6 +16,7 @@ BLOBS = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs"
 UPLOADER_GUID = "968b6cff-02e2-5618-8da6-7966f418e865"
 READER_GUID = "3f689d55-5ae5-57e8-9cf9-aa39cf350173"
 OPERATOR_GUID = "90275980-0407-5df6-8299-f48162891d81"
+DEPLOYER_GUID = "6d1f5e0c-1b7a-5c55-9a8e-0b2b9d4f3e21"
 UPLOADER_ACTIONS = [f"{BLOBS}/write", f"{BLOBS}/add/action"]
 READER_ACTIONS = [f"{BLOBS}/read"]
 

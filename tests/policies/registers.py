@@ -5,12 +5,16 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from tests.policies.rbac_fixtures import DEPLOYER_GUID, OPERATOR_GUID, READER_GUID, UPLOADER_GUID
+
 TENANT = "5f0c4a8e-3d2b-4c71-9a6e-2b7d1e4f8a90"
 VPN_AUDIENCE = "c632b3df-fb67-4d84-bdcf-b95ad541b5c8"
 BREAK_GLASS = ["33f80b93-4907-50fe-b3a5-3152c6c313f5", "df496ef3-1ca8-5807-8535-c7de376d93af"]
 DECLARED = ["0abbd512-3615-57d4-bd9a-bf8dae038f32", "ac6094dc-5e63-506a-b75e-a49eca9ef960"]
 UNDECLARED = "b1af9a00-ed3c-56d4-9125-e94f110733d4"
 DPO = "personvernombudet@ous-hf.example.no"
+# The stack's custom roles by kind, as modules/config.py policy_register lists them (tests/policies/rbac_fixtures.py).
+ROLES = {"uploader": UPLOADER_GUID, "reader": READER_GUID, "operator": OPERATOR_GUID, "deployer": DEPLOYER_GUID}
 
 _REGISTER: dict[str, Any] = {
     "stack": "test",
@@ -35,6 +39,8 @@ _REGISTER: dict[str, Any] = {
                    "contact": "oskar.lie@legesenter.example.no", "retentionDays": 365, "scoresConsent": False},
     },
     "subProcessors": [],
+    "roles": ROLES,
+    "assignableRoles": [UPLOADER_GUID, READER_GUID],
 }
 
 

@@ -3,8 +3,9 @@
 Each builder returns a `Resource` (tests/policies/helpers.py); `ous_store()` / `ecg_store()`
 return a whole compliant store that a test changes one thing in (`replace_inputs`). The
 dependencies are those modules/storage.py gives: the account depends on its resource group,
-blob service, lifecycle policy and private endpoint on the account, containers on the blob
-service. Stack policies (which see outputs, without names) correlate by them.
+blob service, lifecycle policy and private endpoint take their accountName (privateLinkServiceConnections)
+from the account (propertyDependencies, modules/storage.py named_by), containers too and depend on the
+blob service. Stack policies (which see outputs, without names) correlate by them.
 """
 
 from __future__ import annotations
@@ -106,13 +107,14 @@ def account(name: str, group: str, agreement: str, sku: str = "Standard_ZRS", **
 def blob_service(account_name: str, group: str, **inputs: Any) -> Resource:
     return resource(BLOB_SERVICE, f"{account_name}-blob",
                     {"accountName": account_name, "resourceGroupName": group, "blobServicesName": "default", **inputs},
-                    dependencies=(account_urn(account_name),))
+                    property_dependencies={"accountName": (account_urn(account_name),)})
 
 
 def container(name: str, account_name: str, group: str, **metadata: str) -> Resource:
     return resource(CONTAINER, name, {"accountName": account_name, "resourceGroupName": group, "containerName": name,
                                       "publicAccess": "None", "metadata": metadata},
-                    dependencies=(blob_service_urn(account_name),))
+                    dependencies=(blob_service_urn(account_name),),
+                    property_dependencies={"accountName": (account_urn(account_name),)})
 
 
 def rule(name: str, prefixes: list[str] | None, base: float | None = 30, version: float | None = 0,
@@ -134,7 +136,7 @@ def rule(name: str, prefixes: list[str] | None, base: float | None = 30, version
 def lifecycle(account_name: str, group: str, rules: list[dict[str, Any]]) -> Resource:
     return resource(LIFECYCLE, f"{account_name}-lifecycle",
                     {"accountName": account_name, "resourceGroupName": group, "managementPolicyName": "default",
-                     "policy": {"rules": rules}}, dependencies=(account_urn(account_name),))
+                     "policy": {"rules": rules}}, property_dependencies={"accountName": (account_urn(account_name),)})
 
 
 def account_id(group: str, name: str) -> str:
@@ -151,7 +153,7 @@ def private_endpoint(account_name: str, group: str, target: str | None = None, g
             "privateLinkServiceId": target if target is not None else account_id(group, account_name),
             "groupIds": list(groups),
         }],
-    }, dependencies=(account_urn(account_name),))
+    }, property_dependencies={"privateLinkServiceConnections": (account_urn(account_name),)})
 
 
 def group(display_name: str) -> Resource:

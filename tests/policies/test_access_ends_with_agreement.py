@@ -105,6 +105,14 @@ def test_parse_time_limit_shapes():
     assert limit and limit.until.startswith(ENDS) and limit.guarded == tuple(UPLOADER_ACTIONS)
     assert parse_time_limit("((a) OR (b)") is None
     assert parse_time_limit("@Resource[x] StringEquals 'y'") is None
+    # Learn "Azure role assignment condition format and syntax": `||`/`&&`/NOT spell OR/AND/`!`, and
+    # AND beside OR without parentheses is ambiguous: none of these ends access for sure
+    good = time_limit(UPLOADER_ACTIONS, ENDS)
+    assert parse_time_limit(f"{good} || (@Environment[UtcNow] DateTimeGreaterThan '2000-01-01T00:00:00.0Z')") is None
+    guard, clock = good.strip()[1:-1].split(" OR ", 1)
+    assert parse_time_limit(f"{guard} AND {guard} OR {clock}") is None
+    spelt = parse_time_limit(good.replace(") OR (", ") || (").replace("!(ActionMatches", "NOT (ActionMatches"))
+    assert spelt == limit
 
 
 def test_violation_names_clause_resource_and_fix():

@@ -37,6 +37,14 @@ def container(name="rec-ahus-mbt", account_name=OUS_ACCOUNT, **extra):
     return child(CONTAINER, name, account_name, **extra)
 
 
+def endpoint(target=None, *, named_by=None, **extra):
+    inputs = {"resourceGroupName": OUS_RG, "privateLinkServiceConnections": [
+        {"name": "blob", "privateLinkServiceId": target or account_id(OUS_RG, OUS_ACCOUNT), "groupIds": ["blob"]}]}
+    if named_by is not None:
+        extra.setdefault("property_dependencies", {})["privateLinkServiceConnections"] = tuple(named_by)
+    return resource(ENDPOINT, "pe", inputs, **extra)
+
+
 CASES = [
     ("pass_each_child_named_by_its_account", [
         child(BLOB_SERVICE, "svc", OUS_ACCOUNT, named_by=[OUS]),
@@ -57,9 +65,15 @@ CASES = [
     ("fail_named_by_an_account_outside_the_stack", [container(named_by=[OUTSIDE_URN], depends_on=[OUS])],
      {"rec-ahus-mbt"}),
     ("fail_named_by_two_accounts", [container(named_by=[OUS, ECG])], {"rec-ahus-mbt"}),
-    # Only the three children that hold or govern blobs are judged.
-    ("pass_other_types_not_judged", [resource(ENDPOINT, "pe", {"privateLinkServiceConnections": [
-        {"privateLinkServiceId": account_id(OUS_RG, OUS_ACCOUNT), "groupIds": ["blob"]}]}, depends_on=[OUS])], set()),
+    # A private endpoint names its account in privateLinkServiceConnections (M1: an endpoint to an
+    # outside account would otherwise count as the stack account's by depends_on).
+    ("pass_endpoint_named_by_its_account", [endpoint(named_by=[OUS])], set()),
+    ("fail_literal_endpoint_depending_on_the_stacks", [
+        endpoint(target=account_id("rg-unmanaged", "unmanagedstore01"), depends_on=[OUS])], {"pe"}),
+    ("fail_endpoint_named_by_a_resource_group", [endpoint(named_by=[GROUP], depends_on=[OUS])], {"pe"}),
+    # Other types are not judged.
+    ("pass_other_types_not_judged", [resource("azure-native:network:NetworkSecurityGroup", "nsg",
+                                              {"resourceGroupName": OUS_RG}, depends_on=[OUS])], set()),
 ]
 
 

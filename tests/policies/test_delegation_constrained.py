@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from policies.authz import ROLE_DEFINITION
 from policies.rbac.delegation_constrained import POLICY, delegation_limits, matches
-from tests.policies.helpers import failing_urns, outcome, resource, run, urn_of
+from tests.policies import helpers
+from tests.policies.helpers import failing_urns, outcome, resource, urn_of
 from tests.policies.rbac_fixtures import (
+    DEPLOYER_GUID,
     OPERATOR_GUID,
     READER_GUID,
     RG,
@@ -20,8 +24,16 @@ from tests.policies.rbac_fixtures import (
     eligibility,
     time_limit,
 )
+from tests.policies.registers import register
 
-DEPLOYER_GUID = "6d1f5e0c-1b7a-5c55-9a8e-0b2b9d4f3e21"
+REGISTER = register()
+"""The test register: its assignableRoles are the fixtures' uploader and reader roles."""
+
+
+def run(policy, *resources, register=REGISTER):
+    return helpers.run(policy, *resources, register=register)
+
+
 # Microsoft Learn "Azure built-in roles": Owner, User Access Administrator, Role Based Access Control Administrator.
 OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
 USER_ACCESS_ADMINISTRATOR = "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9"
@@ -85,6 +97,21 @@ CONDITIONS = [
     ("fail_guard_on_other_action", GOOD.replace(f"'{RA}/write'", f"'{RA}/read'"), "fail"),
     ("fail_time_limit_only", time_limit([f"{RA}/write"], "2027-01-01"), "fail"),
     ("fail_empty_set", learn_condition(()), "fail"),
+    # Learn "Azure role assignment condition format and syntax": `&&`, `||` and NOT are AND, OR and `!`;
+    # mixing AND and OR without parentheses is ambiguous. Each of these lets a user-typed request through.
+    ("fail_pipes_at_top", GOOD + f" || (@Request[{RA}:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase "
+     "{'User'})", "fail"),
+    ("fail_pipes_after_the_clauses", GOOD + f" AND ((!(ActionMatches{{'{RA}/write'}})) OR (@Request[{RA}:RoleDefinitionId]"
+     f" ForAnyOfAnyValues:GuidEquals {{{READER_GUID}}})) || (@Request[{RA}:PrincipalType] ForAnyOfAnyValues:"
+     "StringEqualsIgnoreCase {'User'})", "fail"),
+    ("fail_ampersands_and_pipes_in_branch", learn_condition(
+        STACK_ROLES, write_extra=f" && @Request[{RA}:PrincipalType] StringEquals 'Group' || "
+        f"@Request[{RA}:PrincipalType] StringEquals 'User'"), "fail"),
+    ("fail_or_word_unparenthesised_in_branch", learn_condition(
+        STACK_ROLES, write_extra=f" AND @Request[{RA}:PrincipalType] StringEquals 'Group' OR "
+        f"@Request[{RA}:PrincipalType] StringEquals 'User'"), "fail"),
+    ("pass_ampersands_and_not_word", GOOD.replace(")) AND ((", ")) && ((").replace("!(ActionMatches", "NOT (ActionMatches"),
+     "pass"),
     ("unknown_secret_condition", "[secret]", "unknown"),
 ]
 
@@ -109,6 +136,9 @@ ROLES = [
     ("pass_contributor_shape", ("*",), ("Microsoft.Authorization/*/Delete", "Microsoft.Authorization/*/Write"), "pass"),
     ("pass_read_only", (f"{RA}/read",), (), "pass"),
     ("pass_other_authorization_write", ("Microsoft.Authorization/policyAssignments/write",), (), "pass"),
+    # spelt so no pattern matches it, but what ARM makes of it is not documented: not trusted either way
+    ("fail_trailing_space", (f"{RA}/write ",), (), "fail"),
+    ("fail_not_action_with_a_space_removes_nothing", ("*",), ("Microsoft.Authorization/*/Write ",), "fail"),
 ]
 
 
@@ -160,3 +190,78 @@ def test_delegation_limits_and_matches():
     assert delegation_limits("@Environment[UtcNow] DateTimeLessThan '2027-01-01T00:00:00.0Z'") == (None, None)
     assert matches("Microsoft.Authorization/*/Write", "microsoft.authorization/roleassignments/write")
     assert not matches("Microsoft.Authorization/roleAssignments/*", "microsoft.authorization/roledefinitions/write")
+
+
+def test_a_second_permission_block_does_not_take_back_the_first_blocks_write():
+    # The ARM schema allows several permission blocks; a second block's notActions are not trusted to take
+    # back what the first block grants (each block is judged on its own).
+    two = role("deployer", DEPLOYER_GUID, [f"{RA}/write"])
+    two.inputs["permissions"].append({"actions": ["Microsoft.Storage/storageAccounts/read"],
+                                     "notActions": [f"{RA}/write"], "dataActions": [], "notDataActions": []})
+    evaluation = run(POLICY, *definitions(), two, deployer_eligibility(None))
+    assert outcome(evaluation) == "fail", [f.message for f in evaluation.findings]
+
+
+# ------------------------------------------------------------------ a positive allow-list (the register's assignableRoles)
+
+# Microsoft Learn "Azure built-in roles": Storage Blob Data Reader.
+STORAGE_BLOB_DATA_READER = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"
+UNASSIGNED_ASSIGNER = "0f5c6c1e-7a53-5a7e-8d0e-6f2b1c3d4e5f"
+OUTSIDE_THE_PLAN = "7c3e9d2a-4b1f-5e6a-8c0d-2f4b6a8e1c35"
+
+
+def unassigned_assigner():
+    """A second role of the plan that writes role assignments, which nothing assigns (so no grant shows it)."""
+    return role("helper", UNASSIGNED_ASSIGNER, (f"{RA}/write", f"{RA}/delete"))
+
+
+ALLOW_LIST = [
+    ("pass_exactly_the_assignable_roles", (UPLOADER_GUID, READER_GUID), (UPLOADER_GUID, READER_GUID), set()),
+    ("pass_a_subset", (READER_GUID,), (UPLOADER_GUID,), set()),
+    ("fail_unassigned_role_that_assigns_roles", (*STACK_ROLES, UNASSIGNED_ASSIGNER), STACK_ROLES,
+     {UNASSIGNED_ASSIGNER}),
+    ("fail_builtin_data_role", (*STACK_ROLES, STORAGE_BLOB_DATA_READER), STACK_ROLES, {STORAGE_BLOB_DATA_READER}),
+    ("fail_custom_role_outside_the_plan", STACK_ROLES, (*STACK_ROLES, OUTSIDE_THE_PLAN), {OUTSIDE_THE_PLAN}),
+    ("fail_operator_role_removable", STACK_ROLES, (*STACK_ROLES, OPERATOR_GUID), {OPERATOR_GUID}),
+]
+
+
+@pytest.mark.parametrize(("case", "write", "delete", "extra"), ALLOW_LIST, ids=[c[0] for c in ALLOW_LIST])
+def test_listed_roles_are_within_the_registers_assignable_roles(case, write, delete, extra):
+    grant = deployer_eligibility(learn_condition(write, delete))
+    evaluation = run(POLICY, *definitions(), deployer(), unassigned_assigner(), grant)
+    assert failing_urns(evaluation) == ({grant.urn} if extra else set()), [f.message for f in evaluation.findings]
+    for finding in evaluation.mandatory:
+        named = set(re.findall(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+                               finding.message.split("which the register")[0]))
+        assert named - {DEPLOYER_GUID} == extra, finding.message
+
+
+def test_an_empty_intersection_allows_no_role_and_is_refused():
+    narrowed = learn_condition((UPLOADER_GUID,), write_extra=f" AND @Request[{RA}:RoleDefinitionId] "
+                               f"ForAnyOfAnyValues:GuidEquals {{{READER_GUID}}}")
+    evaluation = run(POLICY, *definitions(), deployer(), deployer_eligibility(narrowed))
+    assert outcome(evaluation) == "fail" and "allows no role at all" in evaluation.mandatory[0].message
+
+
+@pytest.mark.parametrize("changed", [
+    None,  # no register at all
+    {"assignableRoles": None},
+    {"assignableRoles": []},
+    {"assignableRoles": [f"{SUB}/providers/Microsoft.Authorization/roleDefinitions/{UPLOADER_GUID}"]},
+], ids=["no_register", "no_key", "empty", "ids_not_guids"])
+def test_without_the_registers_assignable_roles_the_clause_is_undecidable(changed):
+    evaluation = run(POLICY, *definitions(), deployer(), deployer_eligibility(GOOD),
+                     register=None if changed is None else register(**changed))
+    assert outcome(evaluation) == "unknown", [f.message for f in evaluation.findings]
+    assert evaluation.mandatory[0].message.startswith("[OUS-6.2, OUS-6.1.a, ECG-7] the stack register is missing")
+
+
+def test_one_guid_behind_two_definitions_is_undecidable():
+    """Which role a GUID is comes from the definition its grants depend on: two grants naming the reader's GUID,
+    one depending on the reader definition and one on the deployer's, leave it untold (never the last one seen)."""
+    honest = assignment("readers", container("rec-a"), READER_GUID)
+    posing = assignment("posing", container("rec-a"), READER_GUID, dependencies=(urn_of(ROLE_DEFINITION, "deployer-role"),))
+    evaluation = run(POLICY, *definitions(), deployer(), honest, posing)
+    assert outcome(evaluation) == "unknown", [f.message for f in evaluation.findings]
+    assert "two role definitions ('reader-role', 'deployer-role')" in evaluation.mandatory[0].message

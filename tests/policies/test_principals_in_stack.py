@@ -1,9 +1,32 @@
 import pytest
 
+from policies.authz import ROLE_DEFINITION
 from policies.rbac.principals_in_stack import POLICY
 from policies.stack import AZUREAD_GROUP
-from tests.policies.helpers import failing_urns, resource, run
-from tests.policies.rbac_fixtures import RG, UPLOADER_GUID, assignment, container, definitions, eligibility
+from tests.policies import helpers
+from tests.policies.helpers import failing_urns, outcome, resource, urn_of
+from tests.policies.rbac_fixtures import (
+    DEPLOYER_GUID,
+    OPERATOR_GUID,
+    READER_GUID,
+    RG,
+    SUB,
+    UPLOADER_GUID,
+    assignment,
+    container,
+    definition_inputs,
+    definitions,
+    eligibility,
+)
+from tests.policies.registers import register
+
+REGISTER = register()
+"""The test register: its roles are the fixtures' uploader, reader, operator and deployer GUIDs."""
+
+
+def run(policy, *resources, register=REGISTER):
+    return helpers.run(policy, *resources, register=register)
+
 
 GROUP = resource(AZUREAD_GROUP, "access-ahus-mbt-uploaders", {"displayName": "t-ahus-mbt-uploaders"})
 OTHER = resource("azure-native:managedidentity:UserAssignedIdentity", "mi", {"location": "norwayeast"})
@@ -33,3 +56,78 @@ def test_violation_names_clause_resource_and_fix():
     (finding,) = run(POLICY, *definitions(), assignment("roles-x", RG, UPLOADER_GUID)).mandatory
     assert finding.message.startswith("[OUS-6.2, OUS-6.1.a, OUS-7, ECG-7] ") and "'roles-x'" in finding.message
     assert "object_id" in finding.message
+
+
+# ------------------------------------------------------------------ the role named is the role depended on (register roles)
+
+READER_DEF = urn_of(ROLE_DEFINITION, "reader-role")
+DEPLOYER_DEF = urn_of(ROLE_DEFINITION, "deployer-role")
+HELPER_DEF = urn_of(ROLE_DEFINITION, "helper-role")
+
+
+def deployer_definition():
+    return resource(ROLE_DEFINITION, "deployer-role", definition_inputs(
+        "deployer", DEPLOYER_GUID, ["Microsoft.Authorization/roleAssignments/write"], [], assignableScopes=[SUB]))
+
+
+def helper_definition():
+    """A RoleDefinition whose roleName is none of the stack's kinds."""
+    return resource(ROLE_DEFINITION, "helper-role", definition_inputs("helper", "0f5c6c1e-7a53-5a7e-8d0e-6f2b1c3d4e5f",
+                                                                      ["Microsoft.Storage/storageAccounts/read"], []))
+
+
+def grant(name, guid, *, scope=None, **options):
+    options.setdefault("property_dependencies", {"principalId": (GROUP.urn,)})
+    return assignment(name, scope or container("rec-x"), guid, **options)
+
+
+IDENTITY = [
+    ("pass_reader_depends_on_reader", grant("a", READER_GUID), False),
+    ("pass_deployer_eligibility_depends_on_deployer", eligibility(
+        "a", SUB, DEPLOYER_GUID, PIM, dependencies=(DEPLOYER_DEF,), property_dependencies={"principalId": (GROUP.urn,)}),
+     False),
+    ("pass_role_id_from_its_definition", grant("a", READER_GUID, property_dependencies={
+        "principalId": (GROUP.urn,), "roleDefinitionId": (READER_DEF,)}), False),
+    # the hostile review's H3: a standing deployer, read by every rbac policy as a reader assignment
+    ("fail_deployer_guid_depending_on_reader", grant("a", DEPLOYER_GUID, dependencies=(READER_DEF,)), True),
+    ("fail_uploader_guid_depending_on_reader", grant("a", UPLOADER_GUID, dependencies=(READER_DEF,)), True),
+    ("fail_operator_guid_pim_depending_on_reader", eligibility(
+        "a", RG, OPERATOR_GUID, PIM, dependencies=(READER_DEF,), property_dependencies={"principalId": (GROUP.urn,)}),
+     True),
+    # its role id comes from the reader definition; depending on two definitions is undecidable besides
+    ("fail_role_id_from_another_definition", grant("a", DEPLOYER_GUID, dependencies=(DEPLOYER_DEF,),
+                                                   property_dependencies={"principalId": (GROUP.urn,),
+                                                                          "roleDefinitionId": (READER_DEF,)}),
+     {helpers.STACK_URN}),
+    ("fail_definition_of_no_stack_kind", grant("a", "0f5c6c1e-7a53-5a7e-8d0e-6f2b1c3d4e5f",
+                                               dependencies=(HELPER_DEF,)), True),
+    ("fail_builtin_guid_depending_on_reader", grant("a", "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
+                                                    dependencies=(READER_DEF,)), True),
+]
+
+
+@pytest.mark.parametrize(("case", "resource_", "fails"), IDENTITY, ids=[c[0] for c in IDENTITY])
+def test_the_role_named_is_the_role_depended_on(case, resource_, fails):
+    evaluation = run(POLICY, *definitions(), deployer_definition(), helper_definition(), GROUP, resource_)
+    expected = ({resource_.urn} | (fails if isinstance(fails, set) else set())) if fails else set()
+    assert failing_urns(evaluation) == expected, [f.message for f in evaluation.findings]
+
+
+def test_mismatch_message_names_both_roles():
+    bad = grant("standing-deployer", DEPLOYER_GUID, dependencies=(READER_DEF,))
+    (finding,) = run(POLICY, *definitions(), deployer_definition(), GROUP, bad).mandatory
+    assert "the reader role, " + READER_GUID in finding.message, finding.message
+    assert f"names role {DEPLOYER_GUID} (the deployer role)" in finding.message, finding.message
+
+
+@pytest.mark.parametrize("changed", [
+    None,
+    {"roles": None},
+    {"roles": {"uploader": UPLOADER_GUID, "reader": READER_GUID, "operator": OPERATOR_GUID}},
+    {"roles": {"uploader": UPLOADER_GUID, "reader": READER_GUID, "operator": OPERATOR_GUID, "deployer": 7}},
+], ids=["no_register", "no_key", "a_kind_missing", "not_a_guid"])
+def test_without_the_registers_roles_the_clause_is_undecidable(changed):
+    evaluation = run(POLICY, *definitions(), GROUP, grant("a", READER_GUID),
+                     register=None if changed is None else register(**changed))
+    assert outcome(evaluation) == "unknown", [f.message for f in evaluation.findings]
+    assert "] the stack register is missing" in evaluation.mandatory[0].message

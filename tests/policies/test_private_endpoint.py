@@ -16,6 +16,7 @@ from tests.policies.stores import (
     named,
     private_endpoint,
     replace_inputs,
+    resource_group,
 )
 
 
@@ -36,6 +37,7 @@ def connection(**over):
 
 OUS_URN = f"urn:pulumi:test::dpa-guard::azure-native:storage:StorageAccount::acct-{OUS_ACCOUNT}"
 PE = f"pe-{OUS_ACCOUNT}"
+RG_URN = f"urn:pulumi:test::dpa-guard::azure-native:resources:ResourceGroup::{OUS_RG}"
 
 
 def deployed(resources):
@@ -63,8 +65,9 @@ CASES = [
     ("fail_deployed_endpoint_other_group", deployed(replace_inputs(
         stack(), PE, privateLinkServiceConnections=connection(privateLinkServiceId=account_id("rg-other", OUS_ACCOUNT)))),
      {OUS_URN}),
-    ("fail_endpoint_depends_on_no_account", [replace(r, dependencies=()) if r.name == PE else r for r in stack()],
-     {OUS_URN}),
+    # Its connections named by something other than an account: it serves none.
+    ("fail_endpoint_depends_on_no_account", [resource_group(OUS_RG, "OUS"), *(replace(r, dependencies=(), property_dependencies={
+        "privateLinkServiceConnections": (RG_URN,)}) if r.name == PE else r for r in stack())], {OUS_URN}),
     # Not a list: unknown in the preview outputs, read as no connection (stricter).
     ("fail_odd_types", replace_inputs(stack(), PE, privateLinkServiceConnections={"a": 1}), {OUS_URN}),
     # Auto-named (azure-native adds a suffix): the endpoint depends on it all the same.
@@ -87,6 +90,14 @@ def test_unknown_endpoint_target_is_the_preview_of_a_new_account():
 def test_secret_endpoint_target_fails_closed():
     resources = replace_inputs(stack(), PE, privateLinkServiceConnections=connection(privateLinkServiceId="[secret]"))
     assert fails_closed(run(POLICY, *deployed(resources)))
+
+
+def test_endpoint_recording_no_property_dependency_fails_closed():
+    """M1: an endpoint whose every input is a literal may target any account; depends_on does not count."""
+    resources = [replace(r, property_dependencies={}) if r.name == PE else r for r in stack()]
+    evaluation = run(POLICY, *resources)
+    assert outcome(evaluation) == "unknown", [f.message for f in evaluation.findings]
+    assert any(f"'{PE}' records no propertyDependencies" in f.message for f in evaluation.mandatory)
 
 
 def test_violation_names_clause_resource_and_fix():

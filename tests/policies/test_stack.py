@@ -122,9 +122,20 @@ def test_a_literal_beside_other_property_dependencies_belongs_to_no_account():
     assert stack.account_of(child, BY_URN) is None
 
 
-def test_without_property_dependencies_the_dependencies_decide():
-    service = _res(stack.BLOB_SERVICE, "svc", deps=[ACCT_A])
-    assert stack.account_of(_res(stack.BLOB_CONTAINER, "c", deps=[service]), BY_URN) is BY_URN[ACCT_A.urn]
+@pytest.mark.parametrize("kind", [stack.BLOB_CONTAINER, stack.BLOB_SERVICE, stack.MANAGEMENT_POLICY,
+                                  stack.PRIVATE_ENDPOINT])
+def test_a_child_naming_its_account_without_property_dependencies_is_undecidable(kind):
+    # M1: depends_on is the program's say-so; a child that records no property dependency at all
+    # (every input a literal) may name any account, so which one is its own can't be told.
+    with pytest.raises(stack.Unattributed) as caught:
+        stack.account_of(_res(kind, "c", deps=[ACCT_A]), BY_URN)
+    assert "'c'" in caught.value.message and stack.ACCOUNT_PROPERTY[kind] in caught.value.message
+
+
+def test_without_property_dependencies_a_diagnostic_setting_goes_by_its_dependencies():
+    service = _res(stack.BLOB_SERVICE, "svc", deps=[ACCT_A], prop_deps={"accountName": [ACCT_A]})
+    setting = _res("azure-native:monitor:DiagnosticSetting", "d", deps=[service])
+    assert stack.account_of(setting, BY_URN) is BY_URN[ACCT_A.urn]
 
 
 def test_a_diagnostic_setting_through_its_blob_service():

@@ -1,0 +1,156 @@
+"""Every storage child names a storage account of this stack in its own inputs (OUS-6.1.b, ECG-6, OUS-3).
+
+A resource policy: it reads the INPUTS, which name the account literally and are known before
+anything is created (the program builds them from config, modules/naming.py). The stack
+policies tie a child to its account by where its naming input came from (policies/stack.py
+`naming_sources`), which says nothing about WHICH account the value names:
+`account.urn.apply(lambda _: "evilacctuswest")` is recorded as coming from the stack's account.
+So the names themselves are compared with the stack's accounts as the register lists them
+(`storageAccounts`, from modules/config.py `StackConfig.storage_accounts`):
+
+* a blob container, blob service or lifecycle policy: its (accountName, resourceGroupName);
+* a private endpoint: every privateLinkServiceId of privateLinkServiceConnections[] and
+  manualPrivateLinkServiceConnections[] that is a Microsoft.Storage/storageAccounts id (an
+  endpoint from the stack's network to an outside account is a way out of it);
+* a diagnostic setting whose resourceUri lies in a storage account (the blob service's log
+  setting): that account.
+
+Azure resource names and ids compare case-insensitively (Microsoft Learn "Naming rules and
+restrictions for Azure resources": resource and resource group names are case-insensitive unless
+noted; "always perform a case-insensitive comparison of names").
+An unknown or secret value raises through `get_str`/`get_list`, so the mandatory policy fails
+closed (policies/lib.py `_guarded`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from policies.lib import describe, get_list, get_str, register_of, resource_policy
+from policies.monitoring import DIAGNOSTIC_SETTING_TYPES
+from policies.stack import BLOB_CONTAINER, BLOB_SERVICE, MANAGEMENT_POLICY, PRIVATE_ENDPOINT
+
+NAMED_BY_INPUTS = (BLOB_CONTAINER, BLOB_SERVICE, MANAGEMENT_POLICY)
+# pulumi-azure-native network.PrivateEndpoint: private_link_service_connections and
+# manual_private_link_service_connections (camelCase on the wire), each with private_link_service_id.
+CONNECTIONS = ("privateLinkServiceConnections", "manualPrivateLinkServiceConnections")
+STORAGE_ACCOUNTS = "/providers/microsoft.storage/storageaccounts/"
+
+
+def _key(value: str) -> str:
+    return value.strip().rstrip("/").lower()
+
+
+def _stack_accounts(register: Mapping[str, Any]) -> list[Mapping[str, Any]] | None:
+    """The register's storage accounts; None when the register predates the key."""
+    if "storageAccounts" not in register:
+        return None
+    return [a for a in get_list(register, "storageAccounts") if isinstance(a, Mapping)]
+
+
+def _listing(accounts: list[Mapping[str, Any]]) -> str:
+    names = [f"{a.get('name')} in {a.get('resourceGroup')}" for a in accounts]
+    return ", ".join(names) if names else "none"
+
+
+def _account_part(arm_id: str) -> str | None:
+    """The storage account id an ARM id lies in (lower case), or None if it is not in one."""
+    lowered = _key(arm_id)
+    at = lowered.find(STORAGE_ACCOUNTS)
+    if at < 0:
+        return None
+    name = lowered[at + len(STORAGE_ACCOUNTS):].split("/", 1)[0]
+    return lowered[: at + len(STORAGE_ACCOUNTS)] + name
+
+
+def validate(args, report_violation) -> None:
+    kind = args.resource_type
+    if kind not in NAMED_BY_INPUTS and kind != PRIVATE_ENDPOINT and kind not in DIAGNOSTIC_SETTING_TYPES:
+        return
+    label = describe(kind, args.name)
+    if kind in NAMED_BY_INPUTS:
+        _check_names(args, label, report_violation)
+    elif kind == PRIVATE_ENDPOINT:
+        _check_endpoint(args, label, report_violation)
+    else:
+        _check_diagnostic_setting(args, label, report_violation)
+
+
+def _accounts_or_report(args, label: str, report_violation) -> list[Mapping[str, Any]] | None:
+    accounts = _stack_accounts(register_of(args))
+    if accounts is None:
+        report_violation(f"{label} can't be tied to a storage account of this stack: the register lists none "
+                         "(no storageAccounts): re-run `dpaguard plan --stack STACK` and pass its policy-config.json")
+    return accounts
+
+
+def _check_names(args, label: str, report_violation) -> None:
+    account = get_str(args.props, "accountName")
+    group = get_str(args.props, "resourceGroupName")
+    accounts = _accounts_or_report(args, label, report_violation)
+    if accounts is None:
+        return
+    wanted = (_key(account or ""), _key(group or ""))
+    if any((_key(str(a.get("name", ""))), _key(str(a.get("resourceGroup", "")))) == wanted for a in accounts):
+        return
+    report_violation(
+        f"{label} names storage account '{account}' in resource group '{group}', which is not a storage account of "
+        f"this stack (the stack's: {_listing(accounts)}); its data or settings would land in an account none of the "
+        "stack's controls cover: set accountName and resourceGroupName to the stack's account "
+        "(modules/storage.py named_by(account, spec.name) with the data resource group)")
+
+
+def _check_endpoint(args, label: str, report_violation) -> None:
+    targets = []
+    for prop in CONNECTIONS:
+        for i, connection in enumerate(get_list(args.props, prop)):
+            target = get_str(connection, "privateLinkServiceId")
+            if target is not None and _account_part(target) is not None:
+                targets.append((f"{prop}[{i}]", target))
+    if not targets:
+        return
+    accounts = _accounts_or_report(args, label, report_violation)
+    if accounts is None:
+        return
+    ids = {_key(str(a.get("id", ""))) for a in accounts}
+    for where, target in targets:
+        if _key(target) not in ids:
+            report_violation(
+                f"{label} connects ({where}) to storage account '{target}', which is not a storage account of this "
+                f"stack (the stack's: {_listing(accounts)}): a private endpoint from the stack's network to another "
+                "account is a way out of it: remove it, or point privateLinkServiceId at the stack's account id "
+                "(modules/naming.py storage_account_id)")
+
+
+def _check_diagnostic_setting(args, label: str, report_violation) -> None:
+    uri = get_str(args.props, "resourceUri")
+    part = _account_part(uri) if uri is not None else None
+    if part is None:
+        return
+    accounts = _accounts_or_report(args, label, report_violation)
+    if accounts is None:
+        return
+    if part in {_key(str(a.get("id", ""))) for a in accounts}:
+        return
+    report_violation(
+        f"{label} logs '{uri}', which is not in a storage account of this stack (the stack's: "
+        f"{_listing(accounts)}): the stack's blob service would go unlogged while a setting appears to cover it: "
+        "set resourceUri to the blob service id of the stack's account (modules/naming.py blob_service_id)")
+
+
+POLICY = resource_policy(
+    name="storage-children-name-stack-account",
+    clauses=("OUS-6.1.b", "ECG-6", "OUS-3"),
+    area="storage",
+    description="Every blob container, blob service and lifecycle policy names a storage account of the stack "
+    "(accountName and resourceGroupName, as the register's storageAccounts list them); every private endpoint "
+    "connection to a storage account targets a stack account's id; every diagnostic setting on a storage account "
+    "logs a stack account. Read from the inputs, so it blocks before anything is created; where the value came from "
+    "(storage-children-in-stack) does not say which account it names.",
+    remediation="Pass the stack's account name and data resource group (modules/storage.py named_by(account, "
+    "spec.name)), its ARM id for private endpoints and its blob service id for diagnostic settings "
+    "(modules/naming.py); never a name or id built otherwise.",
+    validate=validate,
+    uses_register=True,
+)

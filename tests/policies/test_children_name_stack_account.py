@@ -1,0 +1,144 @@
+"""storage-children-name-stack-account: a storage child's literal inputs name an account of the register.
+
+The accounts are the shipped stacks' (stacks/Pulumi.ous-kvalitetslab.yaml prefix `ouskl`,
+stacks/Pulumi.ecg247.yaml prefix `ecg247` with two ECG accounts), written out by hand.
+"""
+
+import pytest
+
+from policies.storage.children_name_stack_account import POLICY
+from tests.policies.helpers import failing_urns, fails_closed, outcome, resource, run
+from tests.policies.stores import BLOB_SERVICE, CONTAINER, ENDPOINT, LIFECYCLE, UNKNOWN, account, register
+
+OUS_SUB = "/subscriptions/9b2e6f3a-1c4d-4e8f-a7b6-3d5c2e1f0a94"
+ECG_SUB = "/subscriptions/2c7e9a1b-5d3f-4b6e-9a8c-7e1d0f4b2a65"
+OUS_RG = "rg-ouskl-ous-data"
+ECG_RG = "rg-ecg247-ecg-data"
+OUS_ID = f"{OUS_SUB}/resourceGroups/{OUS_RG}/providers/Microsoft.Storage/storageAccounts/ousklrec"
+ECG00_ID = f"{ECG_SUB}/resourceGroups/{ECG_RG}/providers/Microsoft.Storage/storageAccounts/ecg247ecg00"
+ECG01_ID = f"{ECG_SUB}/resourceGroups/{ECG_RG}/providers/Microsoft.Storage/storageAccounts/ecg247ecg01"
+EVIL_ID = f"{OUS_SUB}/resourceGroups/{OUS_RG}/providers/Microsoft.Storage/storageAccounts/evilacct"
+DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting"
+
+REGISTER = register(("OUS", "ECG"), storageAccounts=[
+    {"name": "ousklrec", "resourceGroup": OUS_RG, "agreement": "OUS", "id": OUS_ID},
+    {"name": "ecg247ecg00", "resourceGroup": ECG_RG, "agreement": "ECG", "id": ECG00_ID},
+    {"name": "ecg247ecg01", "resourceGroup": ECG_RG, "agreement": "ECG", "id": ECG01_ID},
+])
+# The stack's account, for the recorded provenance of a hostile name (it does not change the verdict).
+OUS_ACCOUNT = account("ousklrec", OUS_RG, "OUS")
+
+
+def named(type_, name, account_name, group=OUS_RG, **extra):
+    """A child naming `account_name`; recorded, as modules/storage.py named_by does, as coming from the
+    stack's account whatever it says: `account.urn.apply(lambda _: "evilacctuswest")` records the same."""
+    inputs = {"accountName": account_name, "resourceGroupName": group}
+    if type_ == CONTAINER:
+        inputs |= {"containerName": name, "publicAccess": "None"}
+    return resource(type_, name, inputs, property_dependencies={"accountName": [OUS_ACCOUNT]}, **extra)
+
+
+def endpoint(*targets, manual=(), name="pe"):
+    def connections(ids):
+        return [{"name": f"c{i}", "privateLinkServiceId": t, "groupIds": ["blob"]} for i, t in enumerate(ids)]
+
+    inputs = {"privateEndpointName": name, "resourceGroupName": OUS_RG, "location": "norwayeast",
+              "privateLinkServiceConnections": connections(targets)}
+    if manual:
+        inputs["manualPrivateLinkServiceConnections"] = connections(manual)
+    return resource(ENDPOINT, name, inputs,
+                    property_dependencies={"privateLinkServiceConnections": [OUS_ACCOUNT]})
+
+
+def setting(uri, name="diag"):
+    return resource(DIAGNOSTIC_SETTING, name, {"name": "dpaguard-audit", "resourceUri": uri,
+                                               "workspaceId": f"{OUS_SUB}/resourceGroups/rg-ouskl-audit/providers/"
+                                                              "Microsoft.OperationalInsights/workspaces/log-ouskl"})
+
+
+CASES = [
+    # containers, blob services, lifecycle policies: (accountName, resourceGroupName)
+    ("pass_ous_container", [named(CONTAINER, "rec-ahus-mbt", "ousklrec")], set()),
+    ("pass_ecg_children_in_both_shards", [
+        named(BLOB_SERVICE, "svc00", "ecg247ecg00", ECG_RG), named(LIFECYCLE, "lc01", "ecg247ecg01", ECG_RG),
+        named(CONTAINER, "ecg-dr-lie", "ecg247ecg01", ECG_RG)], set()),
+    ("pass_other_case", [named(CONTAINER, "rec-ahus-mbt", "OUSKLREC", "RG-OUSKL-OUS-DATA")], set()),
+    # H4: recorded as coming from the stack's account, naming another.
+    ("fail_urn_apply_outside_name", [named(CONTAINER, "rec-ahus-mbt", "evilacctuswest")], {"rec-ahus-mbt"}),
+    ("fail_outside_name_blob_service", [named(BLOB_SERVICE, "svc", "evilacctuswest")], {"svc"}),
+    ("fail_outside_name_lifecycle", [named(LIFECYCLE, "lc", "evilacctuswest")], {"lc"}),
+    ("fail_outside_resource_group", [named(CONTAINER, "rec-ahus-mbt", "ousklrec", "rg-elsewhere")],
+     {"rec-ahus-mbt"}),
+    # Name and group each of the stack, but not together: a different account (resource ids differ).
+    ("fail_account_in_another_accounts_group", [named(CONTAINER, "ecg-dr-lie", "ousklrec", ECG_RG)], {"ecg-dr-lie"}),
+    ("fail_no_account_name", [resource(CONTAINER, "rec-x", {"resourceGroupName": OUS_RG, "containerName": "rec-x"})],
+     {"rec-x"}),
+    # private endpoints: every storage target is a stack account's id
+    ("pass_endpoint_to_stack_account", [endpoint(OUS_ID)], set()),
+    ("pass_endpoint_id_other_case", [endpoint(ECG01_ID.upper())], set()),
+    ("pass_manual_connection_to_stack_account", [endpoint(manual=[ECG00_ID])], set()),
+    ("pass_endpoint_to_other_service", [endpoint(
+        f"{OUS_SUB}/resourceGroups/rg-ouskl-audit/providers/Microsoft.KeyVault/vaults/kv-ouskl")], set()),
+    # M1: an endpoint from the stack's network retargeted to an outside account, or an extra one.
+    ("fail_endpoint_to_outside_account", [endpoint(EVIL_ID)], {"pe"}),
+    ("fail_extra_endpoint_to_outside_account", [endpoint(OUS_ID), endpoint(
+        "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-x/providers/Microsoft.Storage/"
+        "storageAccounts/evilacctuswest", name="pe-out")], {"pe-out"}),
+    ("fail_stack_account_in_another_subscription", [endpoint(OUS_ID.replace(OUS_SUB, ECG_SUB))], {"pe"}),
+    ("fail_second_connection_outside", [endpoint(OUS_ID, EVIL_ID)], {"pe"}),
+    ("fail_manual_connection_outside", [endpoint(OUS_ID, manual=[EVIL_ID])], {"pe"}),
+    ("fail_endpoint_to_a_sub_resource", [endpoint(f"{OUS_ID}/blobServices/default")], {"pe"}),
+    # diagnostic settings on a storage account's blob service
+    ("pass_blob_service_setting", [setting(f"{OUS_ID}/blobServices/default")], set()),
+    ("pass_setting_on_other_resource", [setting(
+        f"{ECG_SUB}/resourceGroups/rg-ecg247-network/providers/Microsoft.Network/azureFirewalls/afw-ecg247-hub")],
+     set()),
+    ("fail_setting_on_outside_blob_service", [setting(f"{EVIL_ID}/blobServices/default")], {"diag"}),
+    # not judged
+    ("pass_storage_account_itself", [account("evilacctuswest", "rg-x", "OUS")], set()),
+]
+
+
+@pytest.mark.parametrize(("case", "resources", "failing"), CASES, ids=[c[0] for c in CASES])
+def test_children_name_stack_account(case, resources, failing):
+    evaluation = run(POLICY, *resources, register=REGISTER)
+    expected = {r.urn for r in resources if r.name in failing}
+    assert failing_urns(evaluation) == expected, [f.message for f in evaluation.findings]
+    assert all(f.enforcement == "mandatory" for f in evaluation.findings)
+
+
+UNKNOWN_CASES = [
+    ("account_name", named(CONTAINER, "rec-ahus-mbt", UNKNOWN)),
+    ("resource_group", named(CONTAINER, "rec-ahus-mbt", "ousklrec", UNKNOWN)),
+    ("endpoint_target", endpoint(UNKNOWN)),
+    ("endpoint_connections", resource(ENDPOINT, "pe", {"privateLinkServiceConnections": UNKNOWN})),
+    ("setting_target", setting(UNKNOWN)),
+    ("secret_account_name", named(CONTAINER, "rec-ahus-mbt", "[secret]")),
+]
+
+
+@pytest.mark.parametrize(("case", "child"), UNKNOWN_CASES, ids=[c[0] for c in UNKNOWN_CASES])
+def test_an_unknown_name_fails_closed(case, child):
+    assert fails_closed(run(POLICY, child, register=REGISTER))
+
+
+def test_without_register_fails_closed():
+    assert outcome(run(POLICY, named(CONTAINER, "rec-ahus-mbt", "ousklrec"))) == "unknown"
+
+
+def test_register_without_storage_accounts_fails():
+    old = {k: v for k, v in REGISTER.items() if k != "storageAccounts"}
+    (finding,) = run(POLICY, named(CONTAINER, "rec-ahus-mbt", "ousklrec"), register=old).mandatory
+    assert "storageAccounts" in finding.message and "dpaguard plan" in finding.message
+
+
+def test_violation_names_clause_resource_and_fix():
+    (finding,) = run(POLICY, named(CONTAINER, "rec-ahus-mbt", "evilacctuswest"), register=REGISTER).mandatory
+    assert finding.message.startswith("[OUS-6.1.b, ECG-6, OUS-3] ")
+    assert "'rec-ahus-mbt'" in finding.message and "'evilacctuswest'" in finding.message
+    assert "ousklrec in rg-ouskl-ous-data" in finding.message and "named_by" in finding.message
+
+
+def test_enforced_before_creation():
+    assert POLICY.enforcement_level.value == "mandatory"
+    assert type(POLICY).__name__ == "ResourceValidationPolicy"
