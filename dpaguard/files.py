@@ -47,35 +47,9 @@ def atomic_write(path: str | Path, data: bytes, *, mode: int = 0o600, make_paren
     A directory, a missing parent (unless `make_parents`), an unwritable place such as
     `/proc/1/x`: one line each, and nothing is left behind.
     """
-    target = Path(path)
     if str(path) == "":
         raise InputError("cannot write to an empty path")
-    if target.is_dir():
-        raise InputError(f"cannot write {target}: it is a directory")
-    directory = target.parent
-    try:
-        if make_parents:
-            directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise InputError(f"cannot write {target}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            if mode != 0o600:
-                os.fchmod(handle.fileno(), mode)
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-        fsync_dir(directory)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise InputError(f"cannot write {target}: {exc.strerror or exc}") from None
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    write_together({Path(path): data}, mode=mode, make_parents=make_parents)
 
 
 def write_together(files: Mapping[Path, bytes], *, mode: int = 0o644, make_parents: bool = False) -> None:

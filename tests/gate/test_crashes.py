@@ -113,3 +113,24 @@ def test_atomic_write_replaces_whole(tmp_path):
     atomic_write(path, b"old")
     atomic_write(path, b"new", mode=0o644)
     assert (path.read_bytes(), oct(os.stat(path).st_mode & 0o777)) == (b"new", "0o644")
+
+
+def test_write_together_replaces_none_when_one_cannot_be_written(tmp_path):
+    from dpaguard.files import write_together
+
+    first, second = tmp_path / "a.json", tmp_path / "b.json"
+    first.write_bytes(b"old a")
+    second.mkdir()
+    with pytest.raises(InputError, match=r"cannot write .*b\.json: it is a directory"):
+        write_together({first: b"new a", second: b"new b"})
+    assert first.read_bytes() == b"old a"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "b.json"]  # no staged copy left
+
+
+def test_write_together_replaces_all(tmp_path):
+    from dpaguard.files import write_together
+
+    files = {tmp_path / "x" / "a": b"1", tmp_path / "x" / "b": b"2"}
+    write_together(files, make_parents=True)
+    assert {p.name: p.read_bytes() for p in (tmp_path / "x").iterdir()} == {"a": b"1", "b": b"2"}
+    assert {oct(p.stat().st_mode & 0o777) for p in (tmp_path / "x").iterdir()} == {"0o644"}
