@@ -317,6 +317,9 @@ class StackConfig:
             # preview a new definition's own GUID is in no output, so the pack learns it here
             # (rbac-principals-in-stack, rbac-delegation-constrained).
             "roles": {kind: naming.role_guid(self.subscription_id, self.prefix, kind) for kind in naming.ROLE_KINDS},
+            # ... and their roleNames: rbac-role-definitions-match-register ties each RoleDefinition's own
+            # GUID to its kind by the name, which must be exactly this.
+            "roleNames": {kind: naming.role_name(self.prefix, kind) for kind in naming.ROLE_KINDS},
             "assignableRoles": [naming.role_guid(self.subscription_id, self.prefix, kind)
                                 for kind in naming.ASSIGNED_ROLES],
             "recordings": None

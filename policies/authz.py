@@ -97,6 +97,9 @@ class CustomRole:
 
 
 ROLE_KINDS = ("uploader", "reader", "operator", "deployer")
+# The kinds the program grants by role assignment, so the only ones the deployer may assign or remove
+# (modules/naming.ASSIGNED_ROLES; tests/modules/test_register_roles.py keeps the two equal).
+ASSIGNED_ROLES = ("uploader", "reader")
 
 
 AZUREAD_GROUP = "azuread:index/group:Group"
@@ -201,6 +204,27 @@ def stack_roles(register: Mapping[str, Any]) -> dict[str, str]:
     return dict(zip(kinds, _register_guids(register, "roles", values), strict=True))
 
 
+def role_names(register: Mapping[str, Any]) -> dict[str, str]:
+    """The stack's custom role names by kind (register `roleNames`, modules/naming.role_name): the only
+    roleName a RoleDefinition of that kind may carry. MissingRegister if a kind is missing, a name is not
+    a string or its last word is not its kind."""
+    names = register.get("roleNames") if isinstance(register, Mapping) else None
+    found = {k: names.get(k) for k in ROLE_KINDS} if isinstance(names, Mapping) else {}
+    if len(found) != len(ROLE_KINDS) or any(not isinstance(v, str) or role_kind(v) != k for k, v in found.items()):
+        error = MissingRegister()
+        error.message = ("the stack register is missing 'roleNames' (or it does not name every role kind), so this "
+                         f"clause can't be checked: {MissingRegister.INSTRUCTION}")
+        raise error
+    return {k: str(v) for k, v in found.items()}
+
+
+def derived_assignable_roles(register: Mapping[str, Any]) -> frozenset[str]:
+    """The role GUIDs the deployer may assign or remove, derived from the register's `roles`: the uploader
+    and reader roles (ASSIGNED_ROLES), whatever `assignableRoles` says."""
+    roles = stack_roles(register)
+    return frozenset(roles[k] for k in ASSIGNED_ROLES)
+
+
 def assignable_roles(register: Mapping[str, Any]) -> frozenset[str]:
     """The role GUIDs the program grants by role assignment (register `assignableRoles`): the only ones
     the deployer may assign or remove. MissingRegister if absent or empty."""
@@ -263,14 +287,16 @@ _NOT_WORD = re.compile(r"(?<![A-Za-z0-9_:\]])NOT(?![A-Za-z0-9_])\s*", re.IGNOREC
 def normal_operators(condition: str) -> str:
     """`condition` with `&&`, `||` and the word NOT spelt AND, OR and `!` outside quoted values, and
     whitespace collapsed, so one spelling is parsed for all."""
-    pieces = re.split(r"('[^']*')", " ".join(condition.split()))
+    pieces = re.split(r"('[^']*')", condition)
     out = []
     for i, piece in enumerate(pieces):
-        if i % 2 == 0:  # outside quotes
+        if i % 2 == 0:  # outside quotes; a quoted value is kept as written
+            # `(a)OR(b)`: an operator needs no spaces beside parentheses, so give it some
+            piece = piece.replace("(", " ( ").replace(")", " ) ")
             piece = piece.replace("&&", " AND ").replace("||", " OR ")
-            piece = _NOT_WORD.sub("!", piece)
+            piece = re.sub(r"\s+", " ", _NOT_WORD.sub("!", piece))
         out.append(piece)
-    return " ".join("".join(out).split())
+    return "".join(out).strip()
 
 
 def mixed_operators(text: str) -> bool:

@@ -75,6 +75,7 @@ from policies.rbac import (
     no_privileged_builtin_roles,
     operator_elevation_time_bound,
     principals_in_stack,
+    role_definitions_match_register,  # a definition's own GUID is its kind's
 )
 from policies.retention import (
     ecg_lifecycle,
@@ -162,6 +163,7 @@ POLICIES: list[Any] = [
     no_privileged_builtin_roles.POLICY,
     operator_elevation_time_bound.POLICY,
     principals_in_stack.POLICY,
+    role_definitions_match_register.POLICY,
     # retention
     ecg_lifecycle.POLICY,
     ecg_restorable.POLICY,

@@ -10,9 +10,9 @@ Two views of the same stores, because the engine sends two different things
   only response properties: path parameters are absent, `name`/`id` unknown. Stack policies
   therefore correlate by the dependency graph (`property_dependencies` of each PolicyResource:
   the program passes a child's account name as coming from its account, modules/storage.py
-  `named_by`; `dependencies` only for a diagnostic setting that records no property dependency;
-  a container, blob service, lifecycle policy or endpoint that records none is undecidable), by tags and by
-  container metadata, never by names (`accounts`, `account_of`, `container_name`).
+  `named_by`; a child that records no property dependency at all is undecidable, a diagnostic
+  setting too), by tags and by container metadata, never by names (`accounts`, `account_of`,
+  `container_name`).
 
 Which agreement's rules apply to a storage account (CLAUSES.md, "Where the two pull apart"):
 
@@ -268,8 +268,9 @@ def naming_sources(child: Any) -> list[Any] | None:
 
 
 class Unattributed(UnknownValueError):
-    """A child that names its account in an input (ACCOUNT_PROPERTY) records no property dependency
-    at all, so which account it belongs to can't be told: `depends_on` is the program's say-so."""
+    """A child that names its account in an input (ACCOUNT_PROPERTY, a diagnostic setting's resourceUri)
+    records no property dependency at all, so which account it belongs to can't be told: `depends_on`
+    is the program's say-so."""
 
     def __init__(self, child: Any) -> None:
         prop = naming_property(child)
@@ -282,35 +283,25 @@ class Unattributed(UnknownValueError):
 def account_of(child: Any, by_urn: Mapping[str, Account]) -> Account | None:
     """The account a child (container, blob service, lifecycle policy, endpoint, diagnostic
     setting) belongs to: the one storage account its naming input comes from (`naming_sources`),
-    directly or through a blob service that does. A child whose type names its account in an input
-    (ACCOUNT_PROPERTY) but that records no property dependency at all is Unattributed (fail
-    closed: an undecidable value in a mandatory policy); only a diagnostic setting that records
-    none falls back to the one account it depends on, directly or through a blob service it
-    depends on. None if there is none; Ambiguous if there are several."""
+    directly or through a blob service that does. A child that records no property dependency at
+    all is Unattributed (fail closed: an undecidable value in a mandatory policy), a diagnostic
+    setting too: depending on a blob service says nothing about which resource its resourceUri
+    names (a file service's setting accepts the same StorageRead/Write/Delete categories), and
+    modules/audit.py records the blob service as its resourceUri's source (named_by). None if
+    there is none; Ambiguous if there are several."""
     found: dict[str, Any] = {}
     sources = naming_sources(child)
-    if sources is None and child.resource_type in ACCOUNT_PROPERTY:
+    if sources is None:
         raise Unattributed(child)
-    if sources is not None:
-        for dep in sources:
-            if dep.urn in by_urn:
-                found[dep.urn] = dep
-            elif dep.resource_type == BLOB_SERVICE:
-                inner = account_of(dep, by_urn)
-                if inner is not None:
-                    found[inner.resource.urn] = inner.resource
-        if len(found) > 1:
-            raise Ambiguous(child, list(found.values()), naming_property(child))
-        return by_urn[next(iter(found))] if found else None
-    for dep in _depends_on(child):
+    for dep in sources:
         if dep.urn in by_urn:
             found[dep.urn] = dep
         elif dep.resource_type == BLOB_SERVICE:
-            for inner in _depends_on(dep):
-                if inner.urn in by_urn:
-                    found[inner.urn] = inner
+            inner = account_of(dep, by_urn)
+            if inner is not None:
+                found[inner.resource.urn] = inner.resource
     if len(found) > 1:
-        raise Ambiguous(child, list(found.values()))
+        raise Ambiguous(child, list(found.values()), naming_property(child))
     return by_urn[next(iter(found))] if found else None
 
 

@@ -1,7 +1,10 @@
 """Every read, write and delete on the data is logged to the stack's workspace (OUS-6.b, ECG-7S).
 
-A stack policy (outputs): a diagnostic setting logs the account whose blob service it depends
-on, and sends to the stack's workspace when it depends on it (policies/monitoring.py).
+A stack policy (outputs): a diagnostic setting logs the account of the blob service it depends on
+and takes its resourceUri from (propertyDependencies, policies/stack.py `account_of`; depending on
+the blob service alone is undecidable: a setting on the file service accepts the same categories),
+and sends to the stack's workspace when it depends on it (policies/monitoring.py). Which id the
+resourceUri names is storage-children-name-stack-account's to check (the inputs, against the register).
 """
 
 from __future__ import annotations
@@ -43,8 +46,8 @@ def validate(args, report_violation) -> None:
             report_violation(
                 f"{account.label} does not log {missing} of its blob service to a workspace of this stack{note}: add a "
                 "diagnostic setting on '<account id>/blobServices/default' enabling StorageRead, StorageWrite and "
-                "StorageDelete to the audit workspace, depending on the blob service and the workspace "
-                "(modules/audit.py)", urn)
+                "StorageDelete to the audit workspace, its resourceUri taken from the blob service (named_by), depending "
+                "on it and the workspace (modules/audit.py)", urn)
 
 
 POLICY = stack_policy(
@@ -53,9 +56,9 @@ POLICY = stack_policy(
     area="audit",
     description="Every storage account's blob service has diagnostic settings sending StorageRead, StorageWrite and "
     "StorageDelete (or allLogs/audit) to a Log Analytics workspace of the stack (a setting belongs to the blob "
-    "service and the workspace it depends on).",
+    "service its resourceUri is taken from and the workspace it depends on).",
     remediation="Create a monitor.DiagnosticSetting per account with resource_uri <account id>/blobServices/default, "
-    "workspace_id the audit workspace, logs StorageRead/StorageWrite/StorageDelete enabled, depending on that blob "
-    "service and the workspace (modules/audit.py).",
+    "workspace_id the audit workspace, logs StorageRead/StorageWrite/StorageDelete enabled, resource_uri taken from "
+    "that blob service (modules/storage.py named_by), depending on it and the workspace (modules/audit.py).",
     validate=validate,
 )

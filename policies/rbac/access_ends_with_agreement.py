@@ -85,11 +85,13 @@ def _check(r, controllers, roles, roles_complete: bool, report_violation) -> Non
         report_violation(f"{label} has a condition that is not a recognised time limit ({condition!r}), so "
                          f"it can't be shown to end access on {ends}: {fix}", r.urn)
         return
-    until = parse_date(limit.until)
-    if until is None or until > ends:
+    until = _instant(limit.until)
+    if until is None or until > dt.datetime.combine(ends, dt.time(), dt.UTC):
+        # the agreement ends at the start of its accessEnds day (offboarding treats that day as
+        # ended), so a time later on that day is access after the end
         report_violation(f"{label} allows access until {limit.until!r}, after the agreement of "
-                         f"'{controller_id}' ends on {ends}: set the DateTimeLessThan date to {ends.isoformat()} "
-                         "or earlier", r.urn)
+                         f"'{controller_id}' ends on {ends}: set the DateTimeLessThan time to "
+                         f"{ends.isoformat()}T00:00:00.0Z or earlier", r.urn)
     version = get_or_absent(r.props, "conditionVersion")
     if version is not None and lower(version) != "2.0":
         report_violation(f"{label} has conditionVersion {version!r}; Azure evaluates @Environment "
@@ -109,6 +111,16 @@ def _check(r, controllers, roles, roles_complete: bool, report_violation) -> Non
     if open_ended:
         report_violation(f"{label} leaves data actions {open_ended} of role '{role.name}' outside its time "
                          f"limit, so they never expire: add them to the ActionMatches guard", r.urn)
+
+
+def _instant(value: str) -> dt.datetime | None:
+    """A DateTimeLessThan value as a UTC instant; None unless it names its zone (a UTC time is
+    what Learn's examples give: '2023-05-01T13:00:00.0Z')."""
+    try:
+        parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
 
 
 def validate(args, report_violation) -> None:

@@ -16,9 +16,9 @@ Constrain roles):
 
 Each allowing branch may AND further expressions (principal type, principal id): they only narrow
 it. The listed roles must be an allow-list (GuidEquals, never GuidNotEquals): each list non-empty and
-within the register's `assignableRoles` (the stack's uploader and reader role GUIDs, modules/naming.py,
-written by modules/config.py policy_register), so a delegate can never hand on more than the program
-grants. A list is judged against that positive register, not against what the plan shows: a role
+within the stack's uploader and reader role GUIDs, derived here from the register's `roles` (modules/naming.py,
+written by modules/config.py policy_register); a register whose `assignableRoles` name another set is itself a
+violation. So a delegate can never hand on more than the program grants. A list is judged against that positive register, not against what the plan shows: a role
 nothing in the plan assigns, a built-in data role or a role defined elsewhere is refused as much as a
 privileged built-in role (facts.PRIVILEGED_ROLES), the granted role itself or a role of the plan that
 can itself write role assignments (those three are named in the message).
@@ -46,6 +46,7 @@ from policies.authz import (
     ASSIGNMENT_TYPES,
     assignable_roles,
     custom_roles,
+    derived_assignable_roles,
     mixed_operators,
     normal_operators,
     role_guid,
@@ -140,7 +141,7 @@ def delegation_limits(condition: str) -> tuple[set[str] | None, set[str] | None]
 
 def refusal(r, role_guid_: str, assigning: set[str], allowed: frozenset[str]) -> str | None:
     """Why assignment `r` (of a role that can write role assignments) is not constrained, or None.
-    `allowed`: the register's assignableRoles, the only roles a write may assign or a delete remove."""
+    `allowed`: the stack's uploader and reader roles, the only roles a write may assign or a delete remove."""
     condition = get_str_or_absent(r.props, "condition")
     if not condition:
         return "carries no condition"
@@ -167,12 +168,21 @@ def refusal(r, role_guid_: str, assigning: set[str], allowed: frozenset[str]) ->
         extra = listed - allowed
         if extra:
             return (f"lets its holder {'assign' if action == 'write' else 'remove'} {', '.join(sorted(extra))}, "
-                    f"which the register's assignableRoles ({', '.join(sorted(allowed))}) do not name")
+                    f"which are not the stack's uploader and reader roles ({', '.join(sorted(allowed))})")
     return None
 
 
 def validate(args, report_violation) -> None:
-    allowed = assignable_roles(register_of(args))
+    register = register_of(args)
+    allowed = derived_assignable_roles(register)
+    given = assignable_roles(register)
+    if given != allowed:
+        # The allow-list is the uploader and reader of the register's roles; a register saying otherwise was
+        # written by something other than modules/config.py policy_register (hostile review, 8).
+        report_violation(
+            f"the register's assignableRoles ({', '.join(sorted(given))}) are not the uploader and reader roles of "
+            f"its roles ({', '.join(sorted(allowed))}): write the register with `dpaguard plan` "
+            "(modules/config.py policy_register), never by hand")
     undecided = Undecided()
     roles = custom_roles(args.resources, undecided)
     assigning = set(ASSIGNING_BUILTINS)
@@ -205,7 +215,8 @@ POLICY = stack_policy(
     description="Every role assignment or PIM eligibility granting a role that can write role assignments (a "
     "custom role with roleAssignments/write, Microsoft.Authorization/* or *; Owner, User Access Administrator, RBAC "
     "Administrator) carries an ABAC condition (version 2.0) limiting roleAssignments/write and /delete each to a "
-    "non-empty allow-list of roles within the register's assignableRoles (the stack's uploader and reader roles), "
+    "non-empty allow-list of roles within the stack's uploader and reader roles (the register's roles; a register "
+    "whose assignableRoles differ is refused), "
     "naming no privileged built-in role, not the granted role and no other role that assigns roles.",
     remediation="modules/roles.py gives the deployer's PIM eligibility condition=deploy_rights.deployer_condition("
     "<uploader and reader role GUIDs>) and condition_version '2.0'; never grant a role that assigns roles without it.",

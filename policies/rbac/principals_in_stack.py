@@ -23,8 +23,17 @@ naming one of those GUIDs must take its role id from (depend on) the RoleDefinit
 RoleDefinition must name that definition's register GUID. Otherwise the pack would read, say, the
 deployer's GUID as whichever role the assignment happens to depend on (a standing deployer judged as
 a reader).
+
+What the register's GUIDs are is tied to the definitions by rbac-role-definitions-match-register (a resource
+policy: a definition's own GUID is its kind's). Here, where every definition is seen at once: at most one
+RoleDefinition per kind (by roleName, which outputs keep), so a decoy named "...deployer" cannot stand in for
+the deployer a grant depends on; every grant names a GUID of the register's `roles` (a built-in role was
+refused before, as no definition of the stack, and still is); and a grant whose roleDefinitionId comes
+(propertyDependencies) from resources none of which is a RoleDefinition is refused, not judged by whatever
+definition it also depends on (a foreign GUID carried through `container.urn.apply(lambda _: guid)`).
 """
 
+from collections import defaultdict
 from typing import Any
 
 from policies.authz import (
@@ -49,6 +58,28 @@ def definitions_named(assignment: Any) -> list[Any]:
     return [d for d in candidates if getattr(d, "resource_type", None) == ROLE_DEFINITION]
 
 
+def foreign_role_source(assignment: Any) -> list[Any]:
+    """The resources an assignment's roleDefinitionId comes from (its property dependencies), if there are
+    some and none of them is a RoleDefinition; else []."""
+    by_property = (getattr(assignment, "property_dependencies", None) or {}).get("roleDefinitionId") or []
+    if any(getattr(d, "resource_type", None) == ROLE_DEFINITION for d in by_property):
+        return []
+    return list(by_property)
+
+
+def definitions_by_kind(resources: Any, undecided: Undecided) -> dict[str, list[Any]]:
+    """The plan's RoleDefinitions by the kind their roleName ends with (ROLE_KINDS; others left out)."""
+    found: dict[str, list[Any]] = defaultdict(list)
+    for r in resources:
+        if r.resource_type != ROLE_DEFINITION:
+            continue
+        with undecided.about(label_of(r)):
+            kind = role_kind(get_str(r.props, "roleName"))
+            if kind != "other":
+                found[kind].append(r)
+    return found
+
+
 def identity_mismatch(assignment: Any, roles: dict[str, str]) -> str | None:
     """Why the role an assignment names and the RoleDefinition it depends on are not the same role of
     the register (`roles`: kind -> GUID), or None."""
@@ -70,11 +101,32 @@ def identity_mismatch(assignment: Any, roles: dict[str, str]) -> str | None:
 
 def validate(args, report_violation) -> None:
     roles = stack_roles(register_of(args))
+    kinds = {g: k for k, g in roles.items()}
     undecided = Undecided()
+    for kind, found in definitions_by_kind(args.resources, undecided).items():
+        if len(found) > 1:
+            for definition in found:
+                report_violation(
+                    f"{label_of(definition)} is one of {len(found)} RoleDefinitions of the {kind} role "
+                    f"({', '.join(sorted(d.name for d in found))}): one GUID, one definition, one role; define each "
+                    "role of modules/roles.py once", definition.urn)
     for r in args.resources:
         if r.resource_type not in ASSIGNMENT_TYPES:
             continue
         label = label_of(r)
+        source = foreign_role_source(r)
+        if source:
+            report_violation(
+                f"{label} takes its roleDefinitionId from {', '.join(sorted(label_of(d) for d in source))}, none of "
+                "them a RoleDefinition: build the role id from the register GUID (naming.role_definition_id) and "
+                "depend on that role's RoleDefinition", r.urn)
+        with undecided.about(label):
+            guid = role_guid(get_str(r.props, "roleDefinitionId"))
+            if guid not in kinds:
+                report_violation(
+                    f"{label} grants role {guid or get_str(r.props, 'roleDefinitionId')!r}, none of the register's "
+                    f"roles ({', '.join(f'{k} {g}' for k, g in roles.items())}): grant only the roles of "
+                    "modules/roles.py", r.urn)
         if not principal_groups(r):
             report_violation(
                 f"{label} grants its role to a principal that is not a group of this stack (its principalId "
@@ -113,7 +165,8 @@ POLICY = stack_policy(
     "stack (its property dependency), never a literal object id or another principal, and grants a RoleDefinition "
     "of this stack (the one it depends on), never a built-in role or a role defined elsewhere; the role it names "
     "and the RoleDefinition it depends on are the same role of the register's roles (GUID by kind, the definition "
-    "by its roleName).",
+    "by its roleName). At most one RoleDefinition per role kind; every grant names a GUID of the register's roles; "
+    "a grant whose roleDefinitionId comes from resources none of which is a RoleDefinition is refused.",
     remediation="Assign the roles of modules/roles.py (depending on their RoleDefinition) with "
     "principal_id=<group>.object_id of the controller, ingest or operator groups (modules/roles.py does); put people "
     "into those groups through the register.",

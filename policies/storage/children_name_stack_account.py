@@ -9,11 +9,15 @@ So the names themselves are compared with the stack's accounts as the register l
 (`storageAccounts`, from modules/config.py `StackConfig.storage_accounts`):
 
 * a blob container, blob service or lifecycle policy: its (accountName, resourceGroupName);
-* a private endpoint: every privateLinkServiceId of privateLinkServiceConnections[] and
-  manualPrivateLinkServiceConnections[] that is a Microsoft.Storage/storageAccounts id (an
-  endpoint from the stack's network to an outside account is a way out of it);
-* a diagnostic setting whose resourceUri lies in a storage account (the blob service's log
-  setting): that account.
+* a private endpoint: every connection of privateLinkServiceConnections[] and
+  manualPrivateLinkServiceConnections[] targets a stack account's id (privateLinkServiceId) with
+  groupIds exactly ["blob"]. An endpoint from the stack's network to anything else (an outside
+  account, someone's Private Link Service, a SQL server) is a way out of it, and the program
+  creates none but its accounts' blob endpoints (modules/storage.py);
+* a diagnostic setting whose resourceUri lies in a storage account: exactly that account's blob
+  service, `<account id>/blobServices/default` (modules/naming.py blob_service_id, modules/audit.py).
+  A setting on the account's file, queue or table service takes the same StorageRead/Write/Delete
+  categories while the blobs go unlogged.
 
 Azure resource names and ids compare case-insensitively (Microsoft Learn "Naming rules and
 restrictions for Azure resources": resource and resource group names are case-insensitive unless
@@ -26,8 +30,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import unquote
 
-from policies.lib import describe, get_list, get_str, register_of, resource_policy
+from policies.lib import describe, get_list, get_str, get_strs, register_of, resource_policy
 from policies.monitoring import DIAGNOSTIC_SETTING_TYPES
 from policies.stack import BLOB_CONTAINER, BLOB_SERVICE, MANAGEMENT_POLICY, PRIVATE_ENDPOINT
 
@@ -36,6 +41,12 @@ NAMED_BY_INPUTS = (BLOB_CONTAINER, BLOB_SERVICE, MANAGEMENT_POLICY)
 # manual_private_link_service_connections (camelCase on the wire), each with private_link_service_id.
 CONNECTIONS = ("privateLinkServiceConnections", "manualPrivateLinkServiceConnections")
 STORAGE_ACCOUNTS = "/providers/microsoft.storage/storageaccounts/"
+# The private-link sub-resource of Blob storage (Microsoft Learn "Use private endpoints for Azure
+# Storage": target sub-resource `blob`; `blob_secondary` is the secondary of an RA-GRS account);
+# modules/storage.py asks for it alone.
+BLOB_GROUP_IDS = ["blob"]
+# The child id of an account's one blob service (modules/naming.py blob_service_id).
+BLOB_SERVICE_SUFFIX = "/blobservices/default"
 
 
 def _key(value: str) -> str:
@@ -102,41 +113,45 @@ def _check_names(args, label: str, report_violation) -> None:
 
 
 def _check_endpoint(args, label: str, report_violation) -> None:
-    targets = []
-    for prop in CONNECTIONS:
-        for i, connection in enumerate(get_list(args.props, prop)):
-            target = get_str(connection, "privateLinkServiceId")
-            if target is not None and _account_part(target) is not None:
-                targets.append((f"{prop}[{i}]", target))
-    if not targets:
+    connections = [(f"{prop}[{i}]", connection)
+                   for prop in CONNECTIONS for i, connection in enumerate(get_list(args.props, prop))]
+    if not connections:
         return
     accounts = _accounts_or_report(args, label, report_violation)
     if accounts is None:
         return
     ids = {_key(str(a.get("id", ""))) for a in accounts}
-    for where, target in targets:
-        if _key(target) not in ids:
+    for where, connection in connections:
+        target = get_str(connection, "privateLinkServiceId")
+        groups = get_strs(connection, "groupIds")
+        if target is None or _key(target) not in ids:
             report_violation(
-                f"{label} connects ({where}) to storage account '{target}', which is not a storage account of this "
-                f"stack (the stack's: {_listing(accounts)}): a private endpoint from the stack's network to another "
-                "account is a way out of it: remove it, or point privateLinkServiceId at the stack's account id "
-                "(modules/naming.py storage_account_id)")
+                f"{label} connects ({where}) to '{target}', which is not a storage account of this stack (the "
+                f"stack's: {_listing(accounts)}): a private endpoint from the stack's network to anything else (an "
+                "outside account, a Private Link Service, another service) is a way out of it: remove the "
+                "connection, or point privateLinkServiceId at the stack's account id (modules/naming.py "
+                "storage_account_id)")
+        elif [g.lower() for g in groups] != BLOB_GROUP_IDS:
+            report_violation(
+                f"{label} connects ({where}) to the stack's account '{target}' with groupIds {groups}, not exactly "
+                f"{BLOB_GROUP_IDS}: another sub-resource of the account is a way to its data that no control of the "
+                "stack covers: set groupIds to ['blob'] (modules/storage.py)")
 
 
 def _check_diagnostic_setting(args, label: str, report_violation) -> None:
     uri = get_str(args.props, "resourceUri")
-    part = _account_part(uri) if uri is not None else None
-    if part is None:
+    # Located decoded, so `Microsoft.Storage%2FstorageAccounts` is in an account too; compared as written.
+    if uri is None or _account_part(unquote(uri)) is None:
         return
     accounts = _accounts_or_report(args, label, report_violation)
     if accounts is None:
         return
-    if part in {_key(str(a.get("id", ""))) for a in accounts}:
+    if _key(uri) in {_key(str(a.get("id", ""))) + BLOB_SERVICE_SUFFIX for a in accounts}:
         return
     report_violation(
-        f"{label} logs '{uri}', which is not in a storage account of this stack (the stack's: "
-        f"{_listing(accounts)}): the stack's blob service would go unlogged while a setting appears to cover it: "
-        "set resourceUri to the blob service id of the stack's account (modules/naming.py blob_service_id)")
+        f"{label} logs '{uri}', which is not the blob service of a storage account of this stack (the stack's: "
+        f"{_listing(accounts)}): the stack's blobs would go unlogged while a setting appears to cover them: set "
+        "resourceUri to '<the stack's account id>/blobServices/default' (modules/naming.py blob_service_id)")
 
 
 POLICY = resource_policy(
@@ -145,9 +160,10 @@ POLICY = resource_policy(
     area="storage",
     description="Every blob container, blob service and lifecycle policy names a storage account of the stack "
     "(accountName and resourceGroupName, as the register's storageAccounts list them); every private endpoint "
-    "connection to a storage account targets a stack account's id; every diagnostic setting on a storage account "
-    "logs a stack account. Read from the inputs, so it blocks before anything is created; where the value came from "
-    "(storage-children-in-stack) does not say which account it names.",
+    "connection (automatic or manual) targets a stack account's id with groupIds exactly [blob]; every diagnostic "
+    "setting on a storage account logs a stack account's blob service (<account id>/blobServices/default). Read "
+    "from the inputs, so it blocks before anything is created; where the value came from (storage-children-in-stack) "
+    "does not say which account it names.",
     remediation="Pass the stack's account name and data resource group (modules/storage.py named_by(account, "
     "spec.name)), its ARM id for private endpoints and its blob service id for diagnostic settings "
     "(modules/naming.py); never a name or id built otherwise.",

@@ -76,6 +76,7 @@ AGREEMENT = ("depends on which agreement the account's data falls under: the sam
              "for ECG-7S and forbidden for OUS-5, and the blob service carries no tag saying which")
 ENTRA = "an Entra ID object (group, membership, Conditional Access): no ARM form, nothing for checkov to scan"
 NO_ZONE_CHECK = "no checkov check reads an Azure Firewall's zones; a custom check was not written (issue 10)"
+NO_GROUP_IDS_CHECK = "no checkov check reads a private endpoint's groupIds; a custom check was not written"
 TENANT = ("the Entra ID diagnostic setting is a tenant-scope resource (Microsoft.AADIAM/diagnosticSettings) that a "
           "subscription template cannot hold: listed as skipped, nothing for checkov to scan")
 OTHER_PROVIDER = "a resource of another provider (classic azure, azapi): not azure-native, listed as skipped"
@@ -114,6 +115,13 @@ ENGINES: dict[str, Checkov | CrossGuardOnly] = {
     "storage-container-names-outside-account": CrossGuardOnly(STACK_ACCOUNTS),
     "storage-private-endpoint-retargeted-outside": CrossGuardOnly(STACK_ACCOUNTS),
     "storage-private-endpoint-extra-to-outside-account": CrossGuardOnly(STACK_ACCOUNTS),
+    "storage-private-endpoint-extra-to-private-link-service": CrossGuardOnly(STACK_ACCOUNTS),
+    "storage-private-endpoint-extra-to-sql-server": CrossGuardOnly(STACK_ACCOUNTS),
+    "storage-private-endpoint-extra-to-blob-secondary": CrossGuardOnly(NO_GROUP_IDS_CHECK),
+    "storage-private-endpoint-manual-beside-own": CrossGuardOnly(STACK_ACCOUNTS),
+    # The blob service's setting is gone (moved to the file service, which takes the same categories).
+    "audit-blob-setting-on-file-service": CrossGuardOnly(ABSENT),
+    "audit-blob-setting-on-file-service-by-depends-on": CrossGuardOnly(ABSENT),
     # location
     "location-workspace-west-europe": Checkov("CKV_DPA_15"),
     "location-data-account-sweden": Checkov("CKV_DPA_15"),
@@ -227,6 +235,14 @@ ENGINES: dict[str, Checkov | CrossGuardOnly] = {
     "deployer-may-assign-blob-data-reader": CrossGuardOnly(REGISTER),
     "deployer-may-remove-role-outside-stack": CrossGuardOnly(REGISTER),
     "deployer-standing-posing-as-reader": CrossGuardOnly(LINK),  # the role named vs the definition depended on
+    # which GUID is which kind of role is the register's (roles, roleNames)
+    "role-guids-swapped-reader-deployer": CrossGuardOnly(REGISTER),
+    "role-shadow-reader-under-uploader-guid": CrossGuardOnly(REGISTER),
+    "register-assignable-roles-widened": CrossGuardOnly(REGISTER),
+    # a second definition of a kind, and what a grant depends on / takes its role id from
+    "deployer-eligibility-via-decoy-role": CrossGuardOnly(LINK),
+    "deployer-standing-via-decoy-role": CrossGuardOnly(LINK),
+    "grant-role-id-from-container-urn": CrossGuardOnly(LINK),
     # CKV_AZURE_183 (VNet uses local DNS addresses) fails on it too, but builtin_clauses.yaml maps it to no clause
     "dns-vpn-clients-public-resolver": CrossGuardOnly(LINK, frozenset({"CKV_AZURE_183"})),
     "dns-resolver-address-dynamic": CrossGuardOnly(UNKNOWN_VALUE),

@@ -1,4 +1,4 @@
-"""The register's role GUIDs (modules/config.py policy_register `roles`, `assignableRoles`) are the GUIDs the
+"""The register's role GUIDs (modules/config.py policy_register `roles`, `roleNames`, `assignableRoles`) are the GUIDs the
 program gives its RoleDefinitions and lets the deployer assign.
 
 The pack cannot learn a definition's GUID from a preview (the roleDefinitionId path parameter is in none of
@@ -35,6 +35,11 @@ SHIPPED_ROLES = {
         "deployer": "ae4afd0f-c007-5104-9863-76a7c04ea15a",
     },
 }
+# The stacks' `dpa-guard:prefix` (stacks/Pulumi.<stack>.yaml): ouskl, ecg247.
+SHIPPED_ROLE_NAMES = {
+    "ous-kvalitetslab": {k: f"dpa-guard ouskl {k}" for k in ("uploader", "reader", "operator", "deployer")},
+    "ecg247": {k: f"dpa-guard ecg247 {k}" for k in ("uploader", "reader", "operator", "deployer")},
+}
 _ROLE_SET = re.compile(r"ForAnyOfAnyValues:GuidEquals \{([^}]*)\}")
 
 
@@ -65,6 +70,16 @@ def test_register_roles_are_the_planned_role_definitions(stack):
 
 
 @pytest.mark.parametrize("stack", SHIPPED_STACKS)
+def test_register_role_names_are_the_planned_role_names(stack):
+    """rbac-role-definitions-match-register ties a definition's GUID to its kind by this exact name."""
+    doc = document(stack)
+    planned = {r["inputs"]["roleName"].split(" ")[-1]: r["inputs"]["roleName"]
+               for r in doc["resources"] if r["type"] == ROLE_DEFINITION}
+    assert planned == SHIPPED_ROLE_NAMES[stack]
+    assert doc["register"]["roleNames"] == SHIPPED_ROLE_NAMES[stack]
+
+
+@pytest.mark.parametrize("stack", SHIPPED_STACKS)
 def test_assignable_roles_are_the_uploader_and_reader_the_deployer_may_assign(stack):
     doc = document(stack)
     expected = [SHIPPED_ROLES[stack]["uploader"], SHIPPED_ROLES[stack]["reader"]]
@@ -79,4 +94,4 @@ def test_assignable_roles_are_the_uploader_and_reader_the_deployer_may_assign(st
 def test_role_kinds_are_the_roles_the_program_defines_and_the_pack_reads():
     assert naming.ROLE_KINDS == (*roles.ROLE_PERMISSIONS, roles.DEPLOYER_ROLE)
     assert authz.ROLE_KINDS == naming.ROLE_KINDS
-    assert roles.ASSIGNED_ROLES == naming.ASSIGNED_ROLES == ("uploader", "reader")
+    assert roles.ASSIGNED_ROLES == naming.ASSIGNED_ROLES == authz.ASSIGNED_ROLES == ("uploader", "reader")

@@ -29,10 +29,14 @@ WORKSPACE_URN = urn_of(WORKSPACE, "workspace")
 
 
 def diagnostic(name: str, resource_uri: str, entries: list[dict[str, Any]], workspace_id: str = WORKSPACE_ID,
-               targets: tuple[Any, ...] = (), to_stack_workspace: bool = True, **extra: Any):
+               targets: tuple[Any, ...] = (), to_stack_workspace: bool = True, uri_from: tuple[Any, ...] = (),
+               **extra: Any):
     """A setting as modules/audit.py plans it: depending on the workspace it sends to and on what it
-    logs (`targets`), which is how stack policies, seeing outputs without resourceUri, tie it."""
+    logs (`targets`), which is how stack policies, seeing outputs without resourceUri, tie it; a blob
+    service's setting also records its resourceUri as coming from the blob service (`uri_from`,
+    modules/storage.py named_by)."""
     dependencies = ((WORKSPACE_URN,) if to_stack_workspace else ()) + tuple(t.urn for t in targets)
+    recorded = {"property_dependencies": {"resourceUri": list(uri_from)}} if uri_from else {}
     return resource("azure-native:monitor:DiagnosticSetting", name,
                     {"name": "dpaguard-audit", "resourceUri": resource_uri, "workspaceId": workspace_id, "logs": entries,
-                     **extra}, dependencies=dependencies)
+                     **extra}, dependencies=dependencies, **recorded)

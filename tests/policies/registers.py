@@ -40,6 +40,7 @@ _REGISTER: dict[str, Any] = {
     },
     "subProcessors": [],
     "roles": ROLES,
+    "roleNames": {kind: f"dpa-guard t {kind}" for kind in ROLES},
     "assignableRoles": [UPLOADER_GUID, READER_GUID],
 }
 

@@ -52,6 +52,13 @@ CASES = [
     ("pass_operator_at_rg", eligibility("a", RG, OPERATOR_GUID, {"type": "AfterDuration", "duration": "P90D"}), "pass"),
     ("fail_no_condition", uploader(None), "fail"),
     ("fail_later_date", uploader(time_limit(UPLOADER_ACTIONS, "2027-09-02")), "fail"),
+    # the agreement ends as its accessEnds day begins: later that day is access after the end
+    ("fail_later_the_same_day", uploader(time_limit(UPLOADER_ACTIONS, ENDS).replace("T00:00:00.0Z", "T23:59:59.9Z")),
+     "fail"),
+    ("fail_time_without_zone", uploader(time_limit(UPLOADER_ACTIONS, ENDS).replace("T00:00:00.0Z", "T00:00:00")),
+     "fail"),
+    ("pass_before_the_day", uploader(time_limit(UPLOADER_ACTIONS, "2027-08-31").replace("T00:00:00.0Z",
+                                                                                          "T23:59:59.9Z")), "pass"),
     ("fail_guard_misses_an_action", uploader(time_limit(UPLOADER_ACTIONS[:1], ENDS)), "fail"),
     ("fail_open_branch", uploader(f"(true) OR (@Environment[UtcNow] DateTimeLessThan '{ENDS}T00:00:00.0Z')"), "fail"),
     ("fail_two_time_clauses", uploader(

@@ -38,9 +38,9 @@ def named(type_, name, account_name, group=OUS_RG, **extra):
     return resource(type_, name, inputs, property_dependencies={"accountName": [OUS_ACCOUNT]}, **extra)
 
 
-def endpoint(*targets, manual=(), name="pe"):
+def endpoint(*targets, manual=(), name="pe", group_ids=("blob",)):
     def connections(ids):
-        return [{"name": f"c{i}", "privateLinkServiceId": t, "groupIds": ["blob"]} for i, t in enumerate(ids)]
+        return [{"name": f"c{i}", "privateLinkServiceId": t, "groupIds": list(group_ids)} for i, t in enumerate(ids)]
 
     inputs = {"privateEndpointName": name, "resourceGroupName": OUS_RG, "location": "norwayeast",
               "privateLinkServiceConnections": connections(targets)}
@@ -77,8 +77,28 @@ CASES = [
     ("pass_endpoint_to_stack_account", [endpoint(OUS_ID)], set()),
     ("pass_endpoint_id_other_case", [endpoint(ECG01_ID.upper())], set()),
     ("pass_manual_connection_to_stack_account", [endpoint(manual=[ECG00_ID])], set()),
-    ("pass_endpoint_to_other_service", [endpoint(
-        f"{OUS_SUB}/resourceGroups/rg-ouskl-audit/providers/Microsoft.KeyVault/vaults/kv-ouskl")], set()),
+    ("pass_blob_group_other_case", [endpoint(OUS_ID, group_ids=("Blob",))], set()),
+    # Review C #6: the program creates no endpoint but its accounts' blob endpoints (modules/storage.py).
+    ("fail_endpoint_to_other_service", [endpoint(
+        f"{OUS_SUB}/resourceGroups/rg-ouskl-audit/providers/Microsoft.KeyVault/vaults/kv-ouskl")], {"pe"}),
+    ("fail_endpoint_to_private_link_service", [endpoint(
+        "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-x/providers/Microsoft.Network/"
+        "privateLinkServices/exfil", group_ids=())], {"pe"}),
+    ("fail_endpoint_to_sql_server", [endpoint(
+        "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-x/providers/Microsoft.Sql/servers/exfil",
+        group_ids=("sqlServer",))], {"pe"}),
+    ("fail_manual_private_link_service_beside_stack_connection", [endpoint(OUS_ID, manual=[
+        "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-x/providers/Microsoft.Network/"
+        "privateLinkServices/exfil"])], {"pe"}),
+    ("fail_encoded_outside_account", [endpoint(EVIL_ID.replace("Microsoft.Storage/storageAccounts",
+                                                               "Microsoft.Storage%2FstorageAccounts"))], {"pe"}),
+    ("fail_connection_without_target", [resource(ENDPOINT, "pe", {
+        "privateLinkServiceConnections": [{"name": "c0", "groupIds": ["blob"]}]})], {"pe"}),
+    # groupIds exactly [blob]: the secondary, another service or an extra one reach data no control covers.
+    ("fail_stack_account_blob_secondary", [endpoint(OUS_ID, group_ids=("blob_secondary",))], {"pe"}),
+    ("fail_stack_account_file", [endpoint(OUS_ID, group_ids=("file",))], {"pe"}),
+    ("fail_stack_account_blob_and_dfs", [endpoint(OUS_ID, group_ids=("blob", "dfs"))], {"pe"}),
+    ("fail_stack_account_no_group", [endpoint(OUS_ID, group_ids=())], {"pe"}),
     # M1: an endpoint from the stack's network retargeted to an outside account, or an extra one.
     ("fail_endpoint_to_outside_account", [endpoint(EVIL_ID)], {"pe"}),
     ("fail_extra_endpoint_to_outside_account", [endpoint(OUS_ID), endpoint(
@@ -90,6 +110,15 @@ CASES = [
     ("fail_endpoint_to_a_sub_resource", [endpoint(f"{OUS_ID}/blobServices/default")], {"pe"}),
     # diagnostic settings on a storage account's blob service
     ("pass_blob_service_setting", [setting(f"{OUS_ID}/blobServices/default")], set()),
+    ("pass_blob_service_setting_other_case", [setting(f"{ECG01_ID}/BLOBSERVICES/DEFAULT".upper())], set()),
+    # Review C #5: the stack's account, but not its blob service: the blobs go unlogged.
+    ("fail_setting_on_file_service", [setting(f"{OUS_ID}/fileServices/default")], {"diag"}),
+    ("fail_setting_on_queue_service", [setting(f"{OUS_ID}/queueServices/default")], {"diag"}),
+    ("fail_setting_on_the_account", [setting(OUS_ID)], {"diag"}),
+    ("fail_setting_on_blob_services_without_default", [setting(f"{OUS_ID}/blobServices")], {"diag"}),
+    ("fail_setting_on_encoded_path", [setting(
+        f"{OUS_ID}/blobServices/default".replace("Microsoft.Storage/storageAccounts",
+                                                 "Microsoft.Storage%2FstorageAccounts"))], {"diag"}),
     ("pass_setting_on_other_resource", [setting(
         f"{ECG_SUB}/resourceGroups/rg-ecg247-network/providers/Microsoft.Network/azureFirewalls/afw-ecg247-hub")],
      set()),
@@ -112,6 +141,8 @@ UNKNOWN_CASES = [
     ("resource_group", named(CONTAINER, "rec-ahus-mbt", "ousklrec", UNKNOWN)),
     ("endpoint_target", endpoint(UNKNOWN)),
     ("endpoint_connections", resource(ENDPOINT, "pe", {"privateLinkServiceConnections": UNKNOWN})),
+    ("endpoint_group_ids", endpoint(OUS_ID, group_ids=(UNKNOWN,))),
+    ("manual_connection_target", endpoint(OUS_ID, manual=[UNKNOWN])),
     ("setting_target", setting(UNKNOWN)),
     ("secret_account_name", named(CONTAINER, "rec-ahus-mbt", "[secret]")),
 ]
@@ -137,6 +168,20 @@ def test_violation_names_clause_resource_and_fix():
     assert finding.message.startswith("[OUS-6.1.b, ECG-6, OUS-3] ")
     assert "'rec-ahus-mbt'" in finding.message and "'evilacctuswest'" in finding.message
     assert "ousklrec in rg-ouskl-ous-data" in finding.message and "named_by" in finding.message
+
+
+def test_endpoint_violations_name_target_groups_and_fix():
+    (other,) = run(POLICY, endpoint(f"{OUS_ID}/../../../Microsoft.Sql/servers/x"), register=REGISTER).mandatory
+    assert "privateLinkServiceConnections[0]" in other.message and "storage_account_id" in other.message
+    (groups,) = run(POLICY, endpoint(manual=[OUS_ID], group_ids=("blob_secondary",)), register=REGISTER).mandatory
+    assert "manualPrivateLinkServiceConnections[0]" in groups.message and "['blob_secondary']" in groups.message
+    assert "['blob']" in groups.message
+
+
+def test_setting_violation_names_the_blob_service_id():
+    (finding,) = run(POLICY, setting(f"{OUS_ID}/fileServices/default"), register=REGISTER).mandatory
+    assert finding.message.startswith("[OUS-6.1.b, ECG-6, OUS-3] ") and "fileServices/default'" in finding.message
+    assert "/blobServices/default'" in finding.message and "blob_service_id" in finding.message
 
 
 def test_enforced_before_creation():

@@ -104,6 +104,9 @@ CONDITIONS = [
     ("fail_pipes_after_the_clauses", GOOD + f" AND ((!(ActionMatches{{'{RA}/write'}})) OR (@Request[{RA}:RoleDefinitionId]"
      f" ForAnyOfAnyValues:GuidEquals {{{READER_GUID}}})) || (@Request[{RA}:PrincipalType] ForAnyOfAnyValues:"
      "StringEqualsIgnoreCase {'User'})", "fail"),
+    # an operator needs no spaces beside parentheses: this OR makes the whole condition true
+    ("fail_or_without_spaces", GOOD + f" AND (@Request[{RA}:PrincipalType] StringEquals 'Group')OR"
+     f"(@Request[{RA}:PrincipalType] StringNotEquals 'nothing')", "fail"),
     ("fail_ampersands_and_pipes_in_branch", learn_condition(
         STACK_ROLES, write_extra=f" && @Request[{RA}:PrincipalType] StringEquals 'Group' || "
         f"@Request[{RA}:PrincipalType] StringEquals 'User'"), "fail"),
@@ -233,7 +236,7 @@ def test_listed_roles_are_within_the_registers_assignable_roles(case, write, del
     assert failing_urns(evaluation) == ({grant.urn} if extra else set()), [f.message for f in evaluation.findings]
     for finding in evaluation.mandatory:
         named = set(re.findall(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
-                               finding.message.split("which the register")[0]))
+                               finding.message.split("which are not the stack's")[0]))
         assert named - {DEPLOYER_GUID} == extra, finding.message
 
 
@@ -255,6 +258,33 @@ def test_without_the_registers_assignable_roles_the_clause_is_undecidable(change
                      register=None if changed is None else register(**changed))
     assert outcome(evaluation) == "unknown", [f.message for f in evaluation.findings]
     assert evaluation.mandatory[0].message.startswith("[OUS-6.2, OUS-6.1.a, ECG-7] the stack register is missing")
+
+
+# The allow-list is derived from the register's roles (uploader, reader); a register whose assignableRoles name
+# another set was not written by modules/config.py policy_register (hostile review, 8).
+DIFFERING = [
+    ("fail_deployer_added", [UPLOADER_GUID, READER_GUID, DEPLOYER_GUID]),
+    ("fail_operator_instead_of_reader", [UPLOADER_GUID, OPERATOR_GUID]),
+    ("fail_reader_only", [READER_GUID]),
+    ("fail_outside_the_stack", [UPLOADER_GUID, READER_GUID, OUTSIDE_THE_PLAN]),
+]
+
+
+@pytest.mark.parametrize(("case", "given"), DIFFERING, ids=[c[0] for c in DIFFERING])
+def test_a_register_whose_assignable_roles_differ_is_refused(case, given):
+    evaluation = run(POLICY, *definitions(), deployer(), deployer_eligibility(GOOD), register=register(
+        assignableRoles=given))
+    assert failing_urns(evaluation) == {helpers.STACK_URN}, [f.message for f in evaluation.findings]
+    (finding,) = evaluation.mandatory
+    assert "the register's assignableRoles" in finding.message and "are not the uploader and reader" in finding.message
+
+
+def test_the_allow_list_is_the_register_roles_not_its_assignable_roles():
+    """A register listing the deployer as assignable does not let the condition list it."""
+    widened = deployer_eligibility(learn_condition((*STACK_ROLES, OPERATOR_GUID)))
+    evaluation = run(POLICY, *definitions(), deployer(), widened,
+                     register=register(assignableRoles=[UPLOADER_GUID, READER_GUID, OPERATOR_GUID]))
+    assert failing_urns(evaluation) == {helpers.STACK_URN, widened.urn}, [f.message for f in evaluation.findings]
 
 
 def test_one_guid_behind_two_definitions_is_undecidable():

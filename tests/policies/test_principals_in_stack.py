@@ -131,3 +131,68 @@ def test_without_the_registers_roles_the_clause_is_undecidable(changed):
                      register=None if changed is None else register(**changed))
     assert outcome(evaluation) == "unknown", [f.message for f in evaluation.findings]
     assert "] the stack register is missing" in evaluation.mandatory[0].message
+
+
+# ------------------------------------------------------------------ one definition per kind, register GUIDs only
+# The hostile review's shapes (/tmp/review-c m1, m4, m5, m7); GUIDs are literals.
+
+RANDOM_GUID = "7c3e9d2a-4b1f-5e6a-8c0d-2f4b6a8e1c35"
+CONTAINER = resource("azure-native:storage:BlobContainer", "ous-rec-ahus-mbt", {"containerName": "rec-ahus-mbt"})
+
+
+def decoy_definition(name="decoy-role", role_name="decoy-deployer", actions=()):
+    return resource(ROLE_DEFINITION, name, definition_inputs("x", RANDOM_GUID, list(actions), [], roleName=role_name))
+
+
+def shadow_reader():
+    """A second reader definition (under the uploader's GUID, which a stack policy cannot see)."""
+    return resource(ROLE_DEFINITION, "shadow-role", definition_inputs(
+        "reader", UPLOADER_GUID, [], ["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read"],
+        roleName="dpa-guard t shadow reader"))
+
+
+DECOY_DEF = urn_of(ROLE_DEFINITION, "decoy-role")
+GROUPED = {"principalId": (GROUP.urn,)}
+REVIEW = [
+    ("pass_shipped_shape", (), set()),
+    # m1: "dpa-guard t shadow reader" is a second reader
+    ("fail_shadow_reader", (shadow_reader(),), {"reader-role", "shadow-role"}),
+    # m5: the deployer eligibility depends on a decoy "...deployer" with harmless permissions, no condition
+    ("fail_decoy_eligibility", (decoy_definition(actions=["Microsoft.Resources/subscriptions/resourceGroups/read"]),
+                                eligibility("elig", SUB, DEPLOYER_GUID, PIM, dependencies=(DECOY_DEF,),
+                                            property_dependencies=GROUPED)),
+     {"decoy-role", "deployer-role"}),
+    ("fail_decoy_eligibility_hyphenated", (decoy_definition(role_name="dpa-guard-t-decoy-deployer"),
+                                           eligibility("elig", SUB, DEPLOYER_GUID, PIM, dependencies=(DECOY_DEF,),
+                                                       property_dependencies=GROUPED)),
+     {"decoy-role", "deployer-role"}),
+    # m4: a standing deployer assignment depending on a decoy with empty permissions
+    ("fail_decoy_standing", (decoy_definition(), grant("standing", DEPLOYER_GUID, scope=RG, dependencies=(DECOY_DEF,))),
+     {"decoy-role", "deployer-role"}),
+    # m7: a foreign GUID carried through container.urn.apply(lambda _: guid), depending on the reader besides
+    ("fail_foreign_guid_from_container_urn", (grant("foreign", RANDOM_GUID, dependencies=(READER_DEF,),
+                                                    property_dependencies={**GROUPED,
+                                                                           "roleDefinitionId": (CONTAINER.urn,)}),),
+     {"foreign"}),
+    ("fail_register_guid_from_container_urn", (grant("foreign", READER_GUID, dependencies=(READER_DEF,),
+                                                     property_dependencies={**GROUPED,
+                                                                            "roleDefinitionId": (CONTAINER.urn,)}),),
+     {"foreign"}),
+    ("fail_foreign_literal_guid", (grant("foreign", RANDOM_GUID, dependencies=(READER_DEF,)),), {"foreign"}),
+]
+
+
+@pytest.mark.parametrize(("case", "extra", "failing"), REVIEW, ids=[c[0] for c in REVIEW])
+def test_review_shapes(case, extra, failing):
+    evaluation = run(POLICY, *definitions(), deployer_definition(), GROUP, CONTAINER,
+                     grant("reader-grant", READER_GUID), *extra)
+    failed = {u.rsplit("::", 1)[-1] for u in failing_urns(evaluation)}
+    assert failed == failing, [f.message for f in evaluation.findings]
+
+
+def test_foreign_source_message_names_the_resource():
+    bad = grant("foreign", RANDOM_GUID, dependencies=(READER_DEF,),
+                property_dependencies={**GROUPED, "roleDefinitionId": (CONTAINER.urn,)})
+    messages = [f.message for f in run(POLICY, *definitions(), GROUP, CONTAINER, bad).mandatory]
+    assert any("takes its roleDefinitionId from" in m and "ous-rec-ahus-mbt" in m for m in messages), messages
+    assert any(f"grants role {RANDOM_GUID!r}, none of the register's roles" in m for m in messages), messages

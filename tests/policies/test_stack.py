@@ -132,10 +132,14 @@ def test_a_child_naming_its_account_without_property_dependencies_is_undecidable
     assert "'c'" in caught.value.message and stack.ACCOUNT_PROPERTY[kind] in caught.value.message
 
 
-def test_without_property_dependencies_a_diagnostic_setting_goes_by_its_dependencies():
+def test_a_diagnostic_setting_without_property_dependencies_is_undecidable():
+    # Review C #5: depending on the blob service says nothing about what resourceUri names (the file
+    # service's setting takes the same StorageRead/Write/Delete categories).
     service = _res(stack.BLOB_SERVICE, "svc", deps=[ACCT_A], prop_deps={"accountName": [ACCT_A]})
     setting = _res("azure-native:monitor:DiagnosticSetting", "d", deps=[service])
-    assert stack.account_of(setting, BY_URN) is BY_URN[ACCT_A.urn]
+    with pytest.raises(stack.Unattributed) as caught:
+        stack.account_of(setting, BY_URN)
+    assert "'d'" in caught.value.message and "resourceUri" in caught.value.message
 
 
 def test_a_diagnostic_setting_through_its_blob_service():

@@ -94,8 +94,10 @@ def deployer_standing_posing_as_reader(plan: dict) -> None:
 
 
 MUTATIONS = [
+    # the helper is a second "... deployer" definition under a GUID the register does not give the deployer
     Mutation("deployer-may-assign-unassigned-assigner", BOTH, deployer_may_assign_an_unassigned_assigner,
-             {"rbac-delegation-constrained"}, {"OUS-6.2", "ECG-7"}),
+             {"rbac-delegation-constrained", "rbac-role-definitions-match-register", "rbac-principals-in-stack"},
+             {"OUS-6.2", "ECG-7"}),
     Mutation("deployer-may-assign-blob-data-reader", BOTH, deployer_may_assign_blob_data_reader,
              {"rbac-delegation-constrained"}, {"OUS-6.2", "ECG-7"}),
     Mutation("deployer-may-remove-role-outside-stack", BOTH, deployer_may_remove_a_role_outside_the_stack,
