@@ -134,7 +134,7 @@ def test_without_the_registers_roles_the_clause_is_undecidable(changed):
 
 
 # ------------------------------------------------------------------ one definition per kind, register GUIDs only
-# The hostile review's shapes (/tmp/review-c m1, m4, m5, m7); GUIDs are literals.
+# The hostile review's shapes (swapped, shadow, decoy, foreign role id); GUIDs are literals.
 
 RANDOM_GUID = "7c3e9d2a-4b1f-5e6a-8c0d-2f4b6a8e1c35"
 CONTAINER = resource("azure-native:storage:BlobContainer", "ous-rec-ahus-mbt", {"containerName": "rec-ahus-mbt"})

@@ -1,6 +1,6 @@
 """rbac-role-definitions-match-register: a RoleDefinition's own GUID is its kind's register GUID.
 
-The shapes are the hostile review's (/tmp/review-c m1, m4-m6): GUIDs swapped between two definitions, a
+The shapes are the hostile review's: GUIDs swapped between two definitions, a
 "shadow" second definition under a register GUID, decoys named "...deployer". GUIDs are literals.
 """
 

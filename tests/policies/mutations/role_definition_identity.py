@@ -1,6 +1,6 @@
 """Mutations of which GUID a RoleDefinition is PUT under, and of what a grant's role id comes from.
 
-A hostile review (/tmp/review-c, critical 1-3, high 4, 8) found nothing tied a RoleDefinition's own GUID
+A hostile review (critical 1-3, high 4, 8) found nothing tied a RoleDefinition's own GUID
 (its `roleDefinitionId` input) to its kind: swapped GUIDs, a "shadow" second definition under a register
 GUID, a decoy "...deployer" definition standing in for the deployer's, and a grant whose role id came from
 another resource (`container.urn.apply(lambda _: guid)`) all passed the pack. And the deployer's allow-list
@@ -15,26 +15,18 @@ from __future__ import annotations
 import copy
 
 from tests.policies.mutations import Mutation
+from tests.policies.mutations.role_identity import (
+    BOTH,
+    OUTSIDE_THE_STACK,
+    PIM,
+    ROLE_ASSIGNMENT,
+    definition_of,
+    role_id_of,
+)
 
-BOTH = ("ous-kvalitetslab", "ecg247")
-ROLE_DEFINITION = "azure-native:authorization:RoleDefinition"
-ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
-PIM = "azure-native:authorization:PimRoleEligibilitySchedule"
 BLOB_CONTAINER = "azure-native:storage:BlobContainer"
 DECOY_GUID = "3a7d5e1b-9c2f-5b84-a6e0-4d1c8f2b7a93"
 FOREIGN_GUID = "0f5c6c1e-7a53-5a7e-8d0e-6f2b1c3d4e5f"
-OUTSIDE_THE_STACK = "7c3e9d2a-4b1f-5e6a-8c0d-2f4b6a8e1c35"
-
-
-def _definition(plan: dict, kind: str) -> dict:
-    [role] = [r for r in plan["resources"] if r["type"] == ROLE_DEFINITION
-              and str(r["inputs"].get("roleName", "")).split(" ")[-1] == kind]
-    return role
-
-
-def _role_id(plan: dict, kind: str) -> str:
-    role = _definition(plan, kind)
-    return f"{role['inputs']['scope']}/providers/Microsoft.Authorization/roleDefinitions/{role['inputs']['roleDefinitionId']}"
 
 
 def _copy(plan: dict, resource: dict, suffix: str) -> dict:
@@ -49,7 +41,7 @@ def _copy(plan: dict, resource: dict, suffix: str) -> dict:
 
 def _decoy(plan: dict, actions: list[str]) -> dict:
     """A RoleDefinition named "...deployer" (roleName `decoy-deployer`) with harmless or no permissions."""
-    decoy = _copy(plan, _definition(plan, "operator"), "decoy")
+    decoy = _copy(plan, definition_of(plan, "operator"), "decoy")
     decoy["inputs"]["roleName"] = "decoy-deployer"
     decoy["inputs"]["roleDefinitionId"] = DECOY_GUID
     decoy["inputs"]["permissions"] = [{"actions": actions, "dataActions": [], "notActions": [], "notDataActions": []}]
@@ -57,7 +49,7 @@ def _decoy(plan: dict, actions: list[str]) -> dict:
 
 
 def _reader_grant(plan: dict) -> dict:
-    reader_id = _role_id(plan, "reader")
+    reader_id = role_id_of(plan, "reader")
     [*_, grant] = [r for r in plan["resources"] if r["type"] == ROLE_ASSIGNMENT
                    and r["inputs"].get("roleDefinitionId") == reader_id]
     return grant
@@ -66,7 +58,7 @@ def _reader_grant(plan: dict) -> dict:
 def swap_reader_and_deployer_guids(plan: dict) -> None:
     """The reader definition PUT under the deployer's GUID and the deployer's under the reader's: every reader
     grant (naming the reader's GUID) then hands out deploy rights."""
-    reader, deployer = _definition(plan, "reader"), _definition(plan, "deployer")
+    reader, deployer = definition_of(plan, "reader"), definition_of(plan, "deployer")
     reader["inputs"]["roleDefinitionId"], deployer["inputs"]["roleDefinitionId"] = (
         deployer["inputs"]["roleDefinitionId"], reader["inputs"]["roleDefinitionId"])
 
@@ -74,8 +66,8 @@ def swap_reader_and_deployer_guids(plan: dict) -> None:
 def shadow_reader_under_uploader_guid(plan: dict) -> None:
     """A second, read-only "shadow reader" definition PUT under the uploader's GUID: whichever Azure applies
     last, uploaders may read back or readers may write."""
-    uploader = _definition(plan, "uploader")
-    shadow = _copy(plan, _definition(plan, "reader"), "shadow")
+    uploader = definition_of(plan, "uploader")
+    shadow = _copy(plan, definition_of(plan, "reader"), "shadow")
     shadow["inputs"]["roleName"] = shadow["inputs"]["roleName"].replace(" reader", " shadow reader")
     shadow["inputs"]["roleDefinitionId"] = uploader["inputs"]["roleDefinitionId"]
     shadow["dependencies"] = [*shadow.get("dependencies", []), uploader["urn"]]
@@ -85,9 +77,9 @@ def deployer_eligibility_via_decoy(plan: dict) -> None:
     """The deployer's PIM eligibility still names the deployer's GUID but depends on a decoy "...deployer"
     definition with one harmless action, and drops its delegation condition."""
     decoy = _decoy(plan, ["Microsoft.Resources/subscriptions/resourceGroups/read"])
-    deployer = _definition(plan, "deployer")
+    deployer = definition_of(plan, "deployer")
     [eligible] = [r for r in plan["resources"] if r["type"] == PIM
-                  and r["inputs"].get("roleDefinitionId") == _role_id(plan, "deployer")]
+                  and r["inputs"].get("roleDefinitionId") == role_id_of(plan, "deployer")]
     eligible["dependencies"] = [d for d in eligible.get("dependencies", []) if d != deployer["urn"]] + [decoy["urn"]]
     eligible["inputs"].pop("condition", None)
     eligible["inputs"].pop("conditionVersion", None)
@@ -98,7 +90,7 @@ def deployer_standing_via_decoy(plan: dict) -> None:
     "...deployer" definition with no permissions, without any condition."""
     decoy = _decoy(plan, [])
     standing = _copy(plan, _reader_grant(plan), "standing-deployer")
-    standing["inputs"]["roleDefinitionId"] = _role_id(plan, "deployer")
+    standing["inputs"]["roleDefinitionId"] = role_id_of(plan, "deployer")
     standing["inputs"]["roleAssignmentName"] = "8d2c4f6a-1e3b-4a5c-9d7e-0f1a2b3c4d5e"
     standing["inputs"].pop("condition", None)
     standing["inputs"].pop("conditionVersion", None)
@@ -111,7 +103,7 @@ def foreign_role_id_via_container_urn(plan: dict) -> None:
     container (`container.urn.apply(lambda _: guid)`), while it still depends on the reader's definition."""
     grant = _reader_grant(plan)
     [*_, container] = [r for r in plan["resources"] if r["type"] == BLOB_CONTAINER]
-    scope = _definition(plan, "reader")["inputs"]["scope"]
+    scope = definition_of(plan, "reader")["inputs"]["scope"]
     grant["inputs"]["roleDefinitionId"] = f"{scope}/providers/Microsoft.Authorization/roleDefinitions/{FOREIGN_GUID}"
     grant.setdefault("propertyDependencies", {})["roleDefinitionId"] = [container["urn"]]
     if container["urn"] not in grant.get("dependencies", []):

@@ -26,20 +26,20 @@ HELPER_GUID = "0f5c6c1e-7a53-5a7e-8d0e-6f2b1c3d4e5f"
 OUTSIDE_THE_STACK = "7c3e9d2a-4b1f-5e6a-8c0d-2f4b6a8e1c35"
 
 
-def _definition(plan: dict, kind: str) -> dict:
+def definition_of(plan: dict, kind: str) -> dict:
     [role] = [r for r in plan["resources"] if r["type"] == ROLE_DEFINITION
               and str(r["inputs"].get("roleName", "")).split(" ")[-1] == kind]
     return role
 
 
-def _role_id(plan: dict, kind: str) -> str:
-    role = _definition(plan, kind)
+def role_id_of(plan: dict, kind: str) -> str:
+    role = definition_of(plan, kind)
     return f"{role['inputs']['scope']}/providers/Microsoft.Authorization/roleDefinitions/{role['inputs']['roleDefinitionId']}"
 
 
 def _deployer_eligibility(plan: dict) -> dict:
     [eligible] = [r for r in plan["resources"] if r["type"] == PIM
-                  and r["inputs"].get("roleDefinitionId") == _role_id(plan, "deployer")]
+                  and r["inputs"].get("roleDefinitionId") == role_id_of(plan, "deployer")]
     return eligible
 
 
@@ -57,7 +57,7 @@ def deployer_may_assign_an_unassigned_assigner(plan: dict) -> None:
     """A second deployer role (a copy of the deployer's definition under another GUID: it writes role
     assignments), which nothing assigns, in the deployer's allow-list: an activated deployer grants it
     and hands on the power to assign roles. No grant depends on it, so no grant shows it assigns roles."""
-    deployer = _definition(plan, "deployer")
+    deployer = definition_of(plan, "deployer")
     helper = copy.deepcopy(deployer)
     helper["name"] = deployer["name"].replace("deployer", "deployer-again")
     helper["urn"] = deployer["urn"].replace(deployer["name"], helper["name"])
@@ -81,14 +81,14 @@ def deployer_standing_posing_as_reader(plan: dict) -> None:
     """A standing assignment naming the deployer's GUID, otherwise a copy of a reader grant (its group, its
     container, its time limit), depending on the reader's RoleDefinition: read as a reader assignment, it
     is held standing with deploy rights and no delegation condition on the roles it may assign."""
-    reader_id = _role_id(plan, "reader")
+    reader_id = role_id_of(plan, "reader")
     [*_, like] = [r for r in plan["resources"] if r["type"] == ROLE_ASSIGNMENT
                   and r["inputs"].get("roleDefinitionId") == reader_id]
     posing = copy.deepcopy(like)
     posing["name"] = f"{like['name']}-posing"
     posing["urn"] = f"{like['urn']}-posing"
     posing["inputs"]["roleAssignmentName"] = "5b0e9f3c-2d1a-4e6b-8c7f-9a0d1e2f3b4c"
-    posing["inputs"]["roleDefinitionId"] = _role_id(plan, "deployer")
+    posing["inputs"]["roleDefinitionId"] = role_id_of(plan, "deployer")
     posing.pop("outputs", None)
     plan["resources"].append(posing)
 
