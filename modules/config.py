@@ -313,6 +313,12 @@ class StackConfig:
             "processorEmail": self.audit.processor_email,
             "logRetentionDays": self.audit.retention_days,
             "storageAccounts": self.storage_accounts(),
+            # The subnet(s) the stack's private endpoints go in, as modules/vpn.py names it:
+            # storage-children-name-stack-account holds every PrivateEndpoint's subnet.id to them.
+            "privateEndpointSubnets": [naming.private_endpoint_subnet_id(self.subscription_id, self.prefix)],
+            # The audit workspace's ARM id, as modules/audit.py names it: audit-log-workspace-matches-register
+            # holds every diagnostic setting's workspaceId to it.
+            "auditWorkspaceId": naming.log_workspace_id(self.subscription_id, self.prefix),
             # The stack's custom role GUIDs by kind, as modules/roles.py names its RoleDefinitions: in
             # preview a new definition's own GUID is in no output, so the pack learns it here
             # (rbac-principals-in-stack, rbac-delegation-constrained).

@@ -156,6 +156,11 @@ def subnet_id(sub: str, rg: str, vnet: str, subnet: str) -> str:
     return resource_id(sub, rg, "Microsoft.Network/virtualNetworks/subnets", vnet, subnet)
 
 
+def private_endpoint_subnet_id(sub: str, prefix: str) -> str:
+    """ARM id of the subnet every private endpoint of the stack goes in (modules/vpn.py creates it)."""
+    return subnet_id(sub, network_resource_group(prefix), virtual_network(prefix), PRIVATE_ENDPOINT_SUBNET)
+
+
 def private_dns_zone_id(sub: str, rg: str, zone: str) -> str:
     return resource_id(sub, rg, "Microsoft.Network/privateDnsZones", zone)
 

@@ -122,7 +122,7 @@ class ForcedTunnelVpn(pulumi.ComponentResource):
         pip_id = naming.resource_id(sub, rg_name, "Microsoft.Network/publicIPAddresses", pip_name)
         vnet_id = naming.virtual_network_id(sub, rg_name, vnet_name)
         gateway_subnet_id = naming.subnet_id(sub, rg_name, vnet_name, naming.GATEWAY_SUBNET)
-        pe_subnet_id = naming.subnet_id(sub, rg_name, vnet_name, naming.PRIVATE_ENDPOINT_SUBNET)
+        pe_subnet_id = naming.private_endpoint_subnet_id(sub, args.prefix)
         dns_subnet_id = naming.subnet_id(sub, rg_name, vnet_name, naming.DNS_RESOLVER_SUBNET)
         zone_id = naming.private_dns_zone_id(sub, rg_name, naming.BLOB_PRIVATE_DNS_ZONE)
         gateway_id = naming.resource_id(sub, rg_name, "Microsoft.Network/virtualNetworkGateways", gateway_name)

@@ -188,7 +188,7 @@ def _register_guids(register: Mapping[str, Any], key: str, values: Any) -> list[
     if not guids or any(g is None or g != str(v).strip().lower() for g, v in zip(guids, values, strict=True)):
         error = MissingRegister()
         error.message = (f"the stack register is missing {key!r} (or it is not a list of role GUIDs), so this "
-                         f"clause can't be checked: {MissingRegister.INSTRUCTION}")
+                         f"clause can't be checked: {MissingRegister.HOW}")
         raise error
     return [g for g in guids if g is not None]
 
@@ -213,7 +213,7 @@ def role_names(register: Mapping[str, Any]) -> dict[str, str]:
     if len(found) != len(ROLE_KINDS) or any(not isinstance(v, str) or role_kind(v) != k for k, v in found.items()):
         error = MissingRegister()
         error.message = ("the stack register is missing 'roleNames' (or it does not name every role kind), so this "
-                         f"clause can't be checked: {MissingRegister.INSTRUCTION}")
+                         f"clause can't be checked: {MissingRegister.HOW}")
         raise error
     return {k: str(v) for k, v in found.items()}
 
@@ -269,13 +269,25 @@ _ACTION = re.compile(r"^ActionMatches\s*\{\s*'(?P<action>[^']+)'\s*\}$", re.IGNO
 
 
 def _balanced(text: str) -> bool:
-    depth = 0
+    """Parentheses outside quoted values pair up, and every quote is closed. A parenthesis inside a
+    quoted value (`'a('`) is text, not grouping: counting it would let the outer pair be stripped
+    from `(A AND 'x(') OR ('y)' ...` and hide its top-level OR."""
+    depth, quoted = 0, False
     for ch in text:
-        depth += ch == "("
-        depth -= ch == ")"
-        if depth < 0:
-            return False
-    return depth == 0
+        if ch == "'":
+            quoted = not quoted
+        elif not quoted:
+            depth += ch == "("
+            depth -= ch == ")"
+            if depth < 0:
+                return False
+    return depth == 0 and not quoted
+
+
+def well_formed(condition: str) -> bool:
+    """Balanced outside quotes, every quote closed, and no double quote (values are single-quoted;
+    a `'` inside double quotes would flip where this reader thinks a value ends)."""
+    return '"' not in condition and _balanced(condition)
 
 
 # Microsoft Learn "Azure role assignment condition format and syntax", Logical operators: AND or
@@ -365,7 +377,7 @@ def parse_time_limit(condition: str) -> TimeLimit | None:
     Anything else is not trusted to end access, since another branch could grant it freely.
     """
     text = normal_operators(condition)
-    if not _balanced(text) or mixed_operators(strip_parens(text)):
+    if not well_formed(text) or mixed_operators(strip_parens(text)):
         return None
     operands = split_top(strip_parens(text), "OR")
     if len(operands) == 1:

@@ -95,11 +95,12 @@ def _metadata(name: str, clauses: Sequence[str], area: str) -> dict[str, Any]:
 class MissingRegister(UnknownValueError):
     """The policy needs the register and the pack was started without `--policy-pack-config`."""
 
-    INSTRUCTION = (
-        "the stack register is missing, so this clause can't be checked: run `dpaguard plan --stack STACK` and pass "
-        "`--policy-pack-config out/STACK/policy-config.json` to `pulumi preview`/`pulumi up` (or `--register` to "
-        "`dpaguard check`)"
+    HOW = (
+        "run `dpaguard plan --stack STACK` and pass `--policy-pack-config out/STACK/policy-config.json` to "
+        "`pulumi preview`/`pulumi up` (or `--register` to `dpaguard check`)"
     )
+    """What to do about a missing or stale register (a register from before a key existed)."""
+    INSTRUCTION = f"the stack register is missing, so this clause can't be checked: {HOW}"
 
     def __init__(self) -> None:
         super().__init__(UNKNOWN_STRING_VALUE, ["register"])

@@ -14,6 +14,7 @@ from policies.audit import (
     entra_logs_to_workspace,  # issue 14 (G)
     log_sinks_in_stack,
     log_workspace_in_stack,
+    log_workspace_matches_register,
     log_workspace_retention,
     storage_blob_logs,
     vpn_gateway_logs,
@@ -109,6 +110,7 @@ POLICIES: list[Any] = [
     breach_alerts_reach_contacts.POLICY,
     log_sinks_in_stack.POLICY,
     log_workspace_in_stack.POLICY,
+    log_workspace_matches_register.POLICY,
     log_workspace_retention.POLICY,
     storage_blob_logs.POLICY,
     vpn_gateway_logs.POLICY,

@@ -50,9 +50,11 @@ def today() -> dt.date:
 
 
 def controller_of(container: str | None, controllers) -> str | None:
+    """The register controller a container scope serves (Azure names and ids compare without case)."""
+    by_lower = {str(c).lower(): c for c in controllers}
     for prefix in PREFIXES:
-        if container and container.lower().startswith(prefix) and container[len(prefix):] in controllers:
-            return container[len(prefix):]
+        if container and container.lower().startswith(prefix) and container[len(prefix):].lower() in by_lower:
+            return by_lower[container[len(prefix):].lower()]
     return None
 
 
@@ -62,8 +64,13 @@ def _check(r, controllers, roles, roles_complete: bool, report_violation) -> Non
     if controller_id is None:
         return
     controller = get_map(controllers, controller_id)
-    ends = parse_date(get_str(controller, "accessEnds"))
+    written = get_or_absent(controller, "accessEnds")
+    ends = parse_date(written)
     if ends is None:
+        if written is not None:
+            report_violation(f"{label_of(r)}: the register's accessEnds of '{controller_id}' is {written!r}, not a "
+                             "date (YYYY-MM-DD), so when its access ends can't be checked: fix "
+                             "dpa-guard:controllers and re-run `dpaguard plan`", r.urn)
         return
     label = label_of(r)
     if ends <= today():

@@ -17,6 +17,15 @@ controller, reachable by that controller's group alone; OUS-3: the agreement's d
   (its displayName names a controller of the register) never gets it: it could overwrite
   other controllers' data. A group not in the plan can't be shown to be stack-wide, so it is
   refused too.
+- ECG-6 / OUS-6.2: each controller's data goes to its own groups. A grant of the stack's reader
+  (uploader) role at a controller's container (`rec-`, `scores-` or `ecg-<controller>`, names
+  compared case-insensitively) takes its principalId from that controller's readers (uploaders)
+  group: the `principalId` property dependency is one Entra ID group of the plan whose displayName
+  is `<prefix>-<controller>-readers` (`-uploaders`), as modules/access.py names them. A literal
+  principalId, one taken from anything else, a group of another controller, the operators or the
+  ECG ingest group, is refused; so is any other data role at such a container, and a data role
+  at a container that is no controller's (which controller's data it holds can't be told).
+- The operators group (`<prefix>-operators`) holds only the operator and deployer roles.
 """
 
 from __future__ import annotations
@@ -24,6 +33,7 @@ from __future__ import annotations
 from policies.authz import (
     ASSIGNMENT_TYPES,
     PIM_ELIGIBILITY,
+    container_of_scope,
     custom_roles,
     is_data_role,
     is_write_only,
@@ -32,10 +42,77 @@ from policies.authz import (
     role_guid,
     scope_level,
 )
-from policies.lib import get, get_map, get_str, get_str_or_absent, register_of, stack_policy
-from policies.stack import Undecided, label_of
+from policies.lib import get, get_map, get_str, get_str_or_absent, lower, register_of, stack_policy
+from policies.stack import (
+    AZUREAD_GROUP,
+    CONTROLLER_GROUPS,
+    ECG_PREFIX,
+    RECORDINGS_PREFIX,
+    SCORES_PREFIX,
+    Undecided,
+    label_of,
+)
 
 TOO_BROAD = ("root", "management group", "subscription")
+CONTAINER_PREFIXES = (RECORDINGS_PREFIX, SCORES_PREFIX, ECG_PREFIX)
+# modules/access.py: the group suffix of each data role, and the operators' group.
+GROUP_SUFFIX = {"reader": "readers", "uploader": "uploaders"}
+OPERATORS = "operators"
+OPERATOR_KINDS = ("operator", "deployer")
+
+
+def group_tail(group) -> str:
+    """`<controller>-<suffix>` or `operators`: a displayName after the stack prefix, which has no
+    hyphen (modules/config.py), lower case. An unknown displayName raises (undecided)."""
+    name = get(group.props, "displayName")
+    return name.split("-", 1)[1].lower() if isinstance(name, str) and "-" in name else ""
+
+
+def role_kind_of(guid: str | None, roles, register) -> str | None:
+    """The kind of one of the stack's custom roles: from the definition the grant depends on, else the
+    register's `roles` (GUID by kind); None for any other role."""
+    if guid is None:
+        return None
+    if guid in roles:
+        return roles[guid].kind
+    by_guid = {lower(v): k for k, v in get_map(register, "roles").items() if isinstance(v, str)}
+    return by_guid.get(guid)
+
+
+def controller_of_container(container: str, register) -> tuple[str, str | None] | None:
+    """(controller id, its agreement) whose container this is (`rec-`/`scores-`/`ecg-<id>`), or None."""
+    name = container.lower()
+    for controller, entry in get_map(register, "controllers").items():
+        if any(name == f"{p}{controller.lower()}" for p in CONTAINER_PREFIXES):
+            return controller, get_str(entry, "agreement")
+    return None
+
+
+def container_grant_refusal(r, container: str, kind: str | None, is_data: bool, register) -> str | None:
+    """Why a grant at container `container` does not go to the owning controller's group of its role, or None."""
+    if kind not in GROUP_SUFFIX:
+        return "it is not the stack's reader or uploader role" if is_data else None
+    owner = controller_of_container(container, register)
+    if owner is None:
+        return "the container is no controller's of the register, so whose data it holds can't be told"
+    controller, agreement = owner
+    suffix = GROUP_SUFFIX[kind]
+    wanted = f"{controller}-{suffix}".lower()
+    if agreement in CONTROLLER_GROUPS and suffix not in CONTROLLER_GROUPS[agreement]:
+        return f"{agreement} controllers have no {suffix} group (the ECG ingest group writes at the account)"
+    sources = list((getattr(r, "property_dependencies", None) or {}).get("principalId") or [])
+    if not sources:
+        return (f"its principalId is a literal, not taken from the group '<prefix>-{controller}-{suffix}' "
+                "of this stack")
+    groups = [d for d in sources if getattr(d, "resource_type", None) == AZUREAD_GROUP]
+    if len(sources) != 1 or len(groups) != 1:
+        names = ", ".join(sorted(str(getattr(d, "name", d)) for d in sources))
+        return f"its principalId comes from {names}, not from exactly one group of this stack"
+    tail = group_tail(groups[0])
+    if tail != wanted:
+        return (f"its group '{groups[0].name}' is not the {suffix} group of controller '{controller}' "
+                f"('<prefix>-{controller}-{suffix}')")
+    return None
 
 
 def account_grant_refusal(r, role, args) -> str | None:
@@ -67,6 +144,7 @@ def _deployer_eligibility(r, roles) -> bool:
 
 def validate(args, report_violation) -> None:
     undecided = Undecided()
+    register = register_of(args)
     roles = custom_roles(args.resources, undecided)
     for r in args.resources:
         if r.resource_type not in ASSIGNMENT_TYPES:
@@ -84,6 +162,16 @@ def validate(args, report_violation) -> None:
                     "group (operators, through PIM) or at the controller's container (data roles)", r.urn)
             elif level == "unknown":
                 report_violation(f"{label} has no readable scope: set scope to an ARM id", r.urn)
+            elif level == "container":
+                guid = role_guid(role_id)
+                kind = role_kind_of(guid, roles, register)
+                refusal = container_grant_refusal(r, container_of_scope(scope) or "", kind,
+                                                  is_data_role(guid, roles), register)
+                if refusal:
+                    report_violation(
+                        f"{label} grants {role_id!r} at container scope {scope!r} ({refusal}): grant a controller's "
+                        "reader (uploader) role at its own containers to its own readers (uploaders) group only, "
+                        "as modules/roles.py does", r.urn)
             elif is_data_role(role_guid(role_id), roles) and level != "container":
                 guid = role_guid(role_id)
                 refusal = (account_grant_refusal(r, roles.get(guid or ""), args) if level == "storage account"
@@ -93,6 +181,13 @@ def validate(args, report_violation) -> None:
                         f"{label} grants data role {role_id!r} at {level} scope {scope!r}, reaching every "
                         f"container below it ({refusal}): assign it at the controller's own container "
                         "(.../blobServices/default/containers/<name>)", r.urn)
+            kind = role_kind_of(role_guid(role_id), roles, register)
+            operators = [g for g in principal_groups(r) if group_tail(g) == OPERATORS]
+            if operators and kind not in OPERATOR_KINDS:
+                report_violation(
+                    f"{label} grants {role_id!r} to the operators group '{operators[0].name}', which may hold only "
+                    "the stack's operator and deployer roles (no data access, OUS-6.2): grant data roles to a "
+                    "controller's own groups", r.urn)
     undecided.finish()
 
 
@@ -103,9 +198,13 @@ POLICY = stack_policy(
     description="No role assignment or PIM eligibility at root, management-group or subscription scope (except PIM "
     "eligibility for the stack's deployer role, which has no data actions, at the subscription); roles "
     "with data actions only at a single blob container, except a write-only role of a stack-wide (ingest) group "
-    "at a storage account.",
-    remediation="Assign data roles per controller at its container ARM id (modules/naming.container_id) and the "
-    "operator role through PIM at the data resource groups, as modules/roles.py does.",
+    "at a storage account. At a controller's container (rec-, scores-, ecg-<id>) the stack's reader (uploader) role "
+    "goes only to that controller's <prefix>-<id>-readers (-uploaders) group, its principalId taken from that group "
+    "(a literal principalId is refused), and no other data role is granted there; the operators group holds only "
+    "the operator and deployer roles.",
+    remediation="Assign data roles per controller at its container ARM id (modules/naming.container_id) to that "
+    "controller's own group of the role, and the operator role through PIM at the data resource groups, as "
+    "modules/roles.py does.",
     validate=validate,
     uses_register=True,
 )

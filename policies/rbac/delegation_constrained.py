@@ -52,6 +52,7 @@ from policies.authz import (
     role_guid,
     split_top,
     strip_parens,
+    well_formed,
 )
 from policies.facts import PRIVILEGED_ROLES
 from policies.lib import get_list, get_str, get_str_or_absent, get_strs, register_of, stack_policy
@@ -127,6 +128,8 @@ def _allowed_roles(clause: str, action: str, source: str) -> set[str] | None:
 
 def delegation_limits(condition: str) -> tuple[set[str] | None, set[str] | None]:
     """(roles a write may assign, roles a delete may remove) under `condition`; None: not limited."""
+    if not well_formed(condition):
+        return None, None  # unbalanced, an open quote, or double quotes: not read, not trusted
     text = strip_parens(normal_operators(condition))
     if mixed_operators(text):
         return None, None  # AND and OR side by side at the top level: ambiguous, not a conjunction

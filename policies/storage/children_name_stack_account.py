@@ -13,7 +13,13 @@ So the names themselves are compared with the stack's accounts as the register l
   manualPrivateLinkServiceConnections[] targets a stack account's id (privateLinkServiceId) with
   groupIds exactly ["blob"]. An endpoint from the stack's network to anything else (an outside
   account, someone's Private Link Service, a SQL server) is a way out of it, and the program
-  creates none but its accounts' blob endpoints (modules/storage.py);
+  creates none but its accounts' blob endpoints (modules/storage.py). And its `subnet.id` is one
+  of the register's `privateEndpointSubnets` (modules/vpn.py's private-endpoints subnet, modules/naming.py
+  private_endpoint_subnet_id): an endpoint to the stack's own account from another VNet or another
+  subscription's subnet is a way into the data from a network none of the stack's controls (forced
+  tunnel, NSG, VPN) covers. A second endpoint to the same account IN the stack's subnet reaches nothing
+  the first does not (same network, same account, same sub-resource), so no count is kept (a stack
+  policy would read outputs, where a new endpoint's connections are unknown in preview);
 * a diagnostic setting whose resourceUri lies in a storage account: exactly that account's blob
   service, `<account id>/blobServices/default` (modules/naming.py blob_service_id, modules/audit.py).
   A setting on the account's file, queue or table service takes the same StorageRead/Write/Delete
@@ -120,6 +126,7 @@ def _check_endpoint(args, label: str, report_violation) -> None:
     accounts = _accounts_or_report(args, label, report_violation)
     if accounts is None:
         return
+    _check_subnet(args, label, report_violation)
     ids = {_key(str(a.get("id", ""))) for a in accounts}
     for where, connection in connections:
         target = get_str(connection, "privateLinkServiceId")
@@ -136,6 +143,25 @@ def _check_endpoint(args, label: str, report_violation) -> None:
                 f"{label} connects ({where}) to the stack's account '{target}' with groupIds {groups}, not exactly "
                 f"{BLOB_GROUP_IDS}: another sub-resource of the account is a way to its data that no control of the "
                 "stack covers: set groupIds to ['blob'] (modules/storage.py)")
+
+
+def _check_subnet(args, label: str, report_violation) -> None:
+    register = register_of(args)
+    if "privateEndpointSubnets" not in register:
+        report_violation(f"{label} can't be tied to the stack's private-endpoint subnet: the register lists none "
+                         "(no privateEndpointSubnets): re-run `dpaguard plan --stack STACK` and pass its "
+                         "policy-config.json")
+        return
+    subnets = [s for s in get_list(register, "privateEndpointSubnets") if isinstance(s, str)]
+    # pulumi-azure-native network.PrivateEndpoint `subnet` (SubnetArgs: `id`); unknown raises (fail closed).
+    subnet_id = get_str(args.props, "subnet", "id")
+    if subnet_id is not None and _key(subnet_id) in {_key(s) for s in subnets}:
+        return
+    report_violation(
+        f"{label} sits in subnet '{subnet_id}', not the stack's private-endpoint subnet ({', '.join(subnets) or 'none'}): "
+        "an endpoint to the stack's account from another network or subscription reaches the data from where none "
+        "of the stack's network controls apply: set subnet.id to the stack's private-endpoint subnet "
+        "(modules/naming.py private_endpoint_subnet_id)")
 
 
 def _check_diagnostic_setting(args, label: str, report_violation) -> None:
@@ -160,7 +186,8 @@ POLICY = resource_policy(
     area="storage",
     description="Every blob container, blob service and lifecycle policy names a storage account of the stack "
     "(accountName and resourceGroupName, as the register's storageAccounts list them); every private endpoint "
-    "connection (automatic or manual) targets a stack account's id with groupIds exactly [blob]; every diagnostic "
+    "connection (automatic or manual) targets a stack account's id with groupIds exactly [blob], from the stack's "
+    "private-endpoint subnet (subnet.id one of the register's privateEndpointSubnets); every diagnostic "
     "setting on a storage account logs a stack account's blob service (<account id>/blobServices/default). Read "
     "from the inputs, so it blocks before anything is created; where the value came from (storage-children-in-stack) "
     "does not say which account it names.",

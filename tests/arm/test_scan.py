@@ -224,6 +224,9 @@ ENGINES: dict[str, Checkov | CrossGuardOnly] = {
     "rbac-operator-wildcard": Checkov("CKV_DPA_13"),
     "rbac-direct-user-assignment": Checkov("CKV_DPA_18"),
     "rbac-reader-at-account": CrossGuardOnly(LINK),
+    "rbac-reader-granted-to-other-controller": CrossGuardOnly(LINK),
+    "rbac-reader-granted-to-operators": CrossGuardOnly(LINK),
+    "rbac-reader-granted-to-literal-principal": CrossGuardOnly(LINK),
     "rbac-pim-never-expires": Checkov("CKV_DPA_19"),
     "deployer-eligible-forever": Checkov("CKV_DPA_19"),
     "deployer-standing-assignment": CrossGuardOnly(LINK),  # which role the assignment grants is another resource
@@ -293,6 +296,13 @@ ENGINES: dict[str, Checkov | CrossGuardOnly] = {
     "storage-local-users-on": Checkov("CKV_DPA_1"),
     "storage-sftp-on": Checkov("CKV_DPA_1"),
     "storage-nfs-v3-on": Checkov("CKV_DPA_1"),
+    # tests/policies/mutations/endpoint_subnet_and_log_workspace.py: the stack's private-endpoint subnet and
+    # audit workspace are the register's (privateEndpointSubnets, auditWorkspaceId)
+    "storage-private-endpoint-second-from-other-vnet": CrossGuardOnly(REGISTER),
+    "storage-private-endpoint-second-from-other-subscription": CrossGuardOnly(REGISTER),
+    "audit-blob-setting-workspace-retargeted": CrossGuardOnly(REGISTER),
+    "audit-activity-log-workspace-retargeted": CrossGuardOnly(REGISTER),
+    "entra-logs-workspace-retargeted": CrossGuardOnly(TENANT),
 }
 
 

@@ -51,6 +51,10 @@ CASES = [
     ("pass_not_a_controller_container", assignment("a", container("logs"), READER_GUID), "pass"),
     ("pass_operator_at_rg", eligibility("a", RG, OPERATOR_GUID, {"type": "AfterDuration", "duration": "P90D"}), "pass"),
     ("fail_no_condition", uploader(None), "fail"),
+    # Azure names compare without case: the ended controller's container spelt in capitals is still its
+    ("fail_upper_case_container_without_condition", uploader(None, scope=container("REC-AHUS-MBT")), "fail"),
+    ("fail_upper_case_ended_controller", assignment("a", container("REC-OLD-MBT"), READER_GUID,
+                                                    condition=time_limit(READER_ACTIONS, "2025-01-10")), "fail"),
     ("fail_later_date", uploader(time_limit(UPLOADER_ACTIONS, "2027-09-02")), "fail"),
     # the agreement ends as its accessEnds day begins: later that day is access after the end
     ("fail_later_the_same_day", uploader(time_limit(UPLOADER_ACTIONS, ENDS).replace("T00:00:00.0Z", "T23:59:59.9Z")),
@@ -128,3 +132,12 @@ def test_violation_names_clause_resource_and_fix():
     assert "[OUS-8" in finding.message and "'roles-ahus-mbt-uploader-data'" in finding.message
     assert "2027-09-01" in finding.message and "DateTimeLessThan" in finding.message
     assert finding.clauses == ("OUS-8", "OUS-6.2", "ECG-7")
+
+
+def test_an_access_end_that_is_not_a_date_is_a_violation():
+    broken = register()
+    broken["controllers"]["ahus-mbt"]["accessEnds"] = 20270901
+    evaluation = run(POLICY, *definitions(), uploader(time_limit(UPLOADER_ACTIONS, ENDS)), register=broken)
+    assert outcome(evaluation) == "fail"
+    # through protobuf (a Struct) every number is a double, as the real analyzer sees it
+    assert "accessEnds of 'ahus-mbt' is 20270901.0, not a date" in evaluation.mandatory[0].message

@@ -19,12 +19,19 @@ ECG00_ID = f"{ECG_SUB}/resourceGroups/{ECG_RG}/providers/Microsoft.Storage/stora
 ECG01_ID = f"{ECG_SUB}/resourceGroups/{ECG_RG}/providers/Microsoft.Storage/storageAccounts/ecg247ecg01"
 EVIL_ID = f"{OUS_SUB}/resourceGroups/{OUS_RG}/providers/Microsoft.Storage/storageAccounts/evilacct"
 DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting"
+# The stack's private-endpoint subnet (modules/vpn.py: rg-<prefix>-network, vnet-<prefix>, private-endpoints).
+OUS_SUBNET = f"{OUS_SUB}/resourceGroups/rg-ouskl-network/providers/Microsoft.Network/virtualNetworks/vnet-ouskl/subnets/private-endpoints"
+# Review D F3: a workstation VNet of the same subscription, and another subscription's subnet.
+OTHER_VNET_SUBNET = (f"{OUS_SUB}/resourceGroups/rg-lab-workstations/providers/Microsoft.Network/virtualNetworks/"
+                     "vnet-lab/subnets/default")
+FOREIGN_SUBNET = ("/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-x/providers/"
+                  "Microsoft.Network/virtualNetworks/vnet-x/subnets/default")
 
 REGISTER = register(("OUS", "ECG"), storageAccounts=[
     {"name": "ousklrec", "resourceGroup": OUS_RG, "agreement": "OUS", "id": OUS_ID},
     {"name": "ecg247ecg00", "resourceGroup": ECG_RG, "agreement": "ECG", "id": ECG00_ID},
     {"name": "ecg247ecg01", "resourceGroup": ECG_RG, "agreement": "ECG", "id": ECG01_ID},
-])
+], privateEndpointSubnets=[OUS_SUBNET])
 # The stack's account, for the recorded provenance of a hostile name (it does not change the verdict).
 OUS_ACCOUNT = account("ousklrec", OUS_RG, "OUS")
 
@@ -38,12 +45,14 @@ def named(type_, name, account_name, group=OUS_RG, **extra):
     return resource(type_, name, inputs, property_dependencies={"accountName": [OUS_ACCOUNT]}, **extra)
 
 
-def endpoint(*targets, manual=(), name="pe", group_ids=("blob",)):
+def endpoint(*targets, manual=(), name="pe", group_ids=("blob",), subnet=OUS_SUBNET):
     def connections(ids):
         return [{"name": f"c{i}", "privateLinkServiceId": t, "groupIds": list(group_ids)} for i, t in enumerate(ids)]
 
     inputs = {"privateEndpointName": name, "resourceGroupName": OUS_RG, "location": "norwayeast",
               "privateLinkServiceConnections": connections(targets)}
+    if subnet is not None:
+        inputs["subnet"] = {"id": subnet}
     if manual:
         inputs["manualPrivateLinkServiceConnections"] = connections(manual)
     return resource(ENDPOINT, name, inputs,
@@ -108,6 +117,16 @@ CASES = [
     ("fail_second_connection_outside", [endpoint(OUS_ID, EVIL_ID)], {"pe"}),
     ("fail_manual_connection_outside", [endpoint(OUS_ID, manual=[EVIL_ID])], {"pe"}),
     ("fail_endpoint_to_a_sub_resource", [endpoint(f"{OUS_ID}/blobServices/default")], {"pe"}),
+    # Review D F3: the stack's own account and sub-resource, from a subnet that is not the stack's.
+    ("pass_subnet_other_case", [endpoint(OUS_ID, subnet=OUS_SUBNET.upper() + "/")], set()),
+    ("fail_second_endpoint_from_other_vnet", [endpoint(OUS_ID), endpoint(OUS_ID, name="pe2",
+                                                                          subnet=OTHER_VNET_SUBNET)], {"pe2"}),
+    ("fail_second_endpoint_from_other_subscription", [endpoint(OUS_ID), endpoint(OUS_ID, name="pe2",
+                                                                                 subnet=FOREIGN_SUBNET)], {"pe2"}),
+    ("fail_stack_vnet_other_subnet", [endpoint(OUS_ID, subnet=OUS_SUBNET.replace("private-endpoints", "GatewaySubnet"))],
+     {"pe"}),
+    ("fail_same_names_other_subscription", [endpoint(OUS_ID, subnet=OUS_SUBNET.replace(OUS_SUB, ECG_SUB))], {"pe"}),
+    ("fail_no_subnet", [endpoint(OUS_ID, subnet=None)], {"pe"}),
     # diagnostic settings on a storage account's blob service
     ("pass_blob_service_setting", [setting(f"{OUS_ID}/blobServices/default")], set()),
     ("pass_blob_service_setting_other_case", [setting(f"{ECG01_ID}/BLOBSERVICES/DEFAULT".upper())], set()),
@@ -144,6 +163,9 @@ UNKNOWN_CASES = [
     ("endpoint_group_ids", endpoint(OUS_ID, group_ids=(UNKNOWN,))),
     ("manual_connection_target", endpoint(OUS_ID, manual=[UNKNOWN])),
     ("setting_target", setting(UNKNOWN)),
+    ("endpoint_subnet_id", endpoint(OUS_ID, subnet=UNKNOWN)),
+    ("endpoint_subnet", resource(ENDPOINT, "pe", {"privateLinkServiceConnections": [
+        {"name": "c0", "privateLinkServiceId": OUS_ID, "groupIds": ["blob"]}], "subnet": UNKNOWN})),
     ("secret_account_name", named(CONTAINER, "rec-ahus-mbt", "[secret]")),
 ]
 
@@ -161,6 +183,18 @@ def test_register_without_storage_accounts_fails():
     old = {k: v for k, v in REGISTER.items() if k != "storageAccounts"}
     (finding,) = run(POLICY, named(CONTAINER, "rec-ahus-mbt", "ousklrec"), register=old).mandatory
     assert "storageAccounts" in finding.message and "dpaguard plan" in finding.message
+
+
+def test_register_without_endpoint_subnets_fails():
+    old = {k: v for k, v in REGISTER.items() if k != "privateEndpointSubnets"}
+    (finding,) = run(POLICY, endpoint(OUS_ID), register=old).mandatory
+    assert "privateEndpointSubnets" in finding.message and "dpaguard plan" in finding.message
+
+
+def test_subnet_violation_names_subnet_and_fix():
+    (finding,) = run(POLICY, endpoint(OUS_ID, subnet=OTHER_VNET_SUBNET), register=REGISTER).mandatory
+    assert finding.message.startswith("[OUS-6.1.b, ECG-6, OUS-3] ") and f"'{OTHER_VNET_SUBNET}'" in finding.message
+    assert OUS_SUBNET in finding.message and "private_endpoint_subnet_id" in finding.message
 
 
 def test_violation_names_clause_resource_and_fix():

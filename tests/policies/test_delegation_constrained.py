@@ -104,6 +104,11 @@ CONDITIONS = [
     ("fail_pipes_after_the_clauses", GOOD + f" AND ((!(ActionMatches{{'{RA}/write'}})) OR (@Request[{RA}:RoleDefinitionId]"
      f" ForAnyOfAnyValues:GuidEquals {{{READER_GUID}}})) || (@Request[{RA}:PrincipalType] ForAnyOfAnyValues:"
      "StringEqualsIgnoreCase {'User'})", "fail"),
+    # a parenthesis inside a quoted value is text: counted as grouping it hid this top-level OR
+    ("fail_quoted_parentheses_hide_an_or", f"({GOOD} AND !(ActionMatches{{'{RA}/read('}})) OR "
+     f"(!(ActionMatches{{'){RA}/read'}}))", "fail"),
+    ("fail_double_quotes", GOOD.replace("'", '"', 2), "fail"),
+    ("fail_open_quote", GOOD + " AND !(ActionMatches{'x})", "fail"),
     # an operator needs no spaces beside parentheses: this OR makes the whole condition true
     ("fail_or_without_spaces", GOOD + f" AND (@Request[{RA}:PrincipalType] StringEquals 'Group')OR"
      f"(@Request[{RA}:PrincipalType] StringNotEquals 'nothing')", "fail"),

@@ -37,7 +37,7 @@ class Mutation:
     def __post_init__(self) -> None:
         # Stack policies read outputs: after the inputs change, the outputs plan.json recorded are
         # stale. Dropping them makes the evaluator re-derive them from the new inputs
-        # (dpaguard.engine.preview_outputs, as the engine's preview would), see /tmp/team A_READY.
+        # (dpaguard.engine.preview_outputs, as the engine's preview would).
         change = self.apply
         if getattr(change, "__rederives_outputs__", False):
             return
