@@ -49,9 +49,18 @@ def today() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
 
 
+_LOWERED: list = [None, {}]
+"""[the register's controllers, their ids by lower case] of the last call."""
+
+
 def controller_of(container: str | None, controllers) -> str | None:
     """The register controller a container scope serves (Azure names and ids compare without case)."""
-    by_lower = {str(c).lower(): c for c in controllers}
+    if _LOWERED[0] is not controllers:  # built once per register, not once per grant
+        _LOWERED[1] = {}
+        for c in controllers:
+            _LOWERED[1].setdefault(str(c).lower(), c)
+        _LOWERED[0] = controllers
+    by_lower = _LOWERED[1]
     for prefix in PREFIXES:
         if container and container.lower().startswith(prefix) and container[len(prefix):].lower() in by_lower:
             return by_lower[container[len(prefix):].lower()]

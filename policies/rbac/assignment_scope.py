@@ -75,17 +75,40 @@ def role_kind_of(guid: str | None, roles, register) -> str | None:
         return None
     if guid in roles:
         return roles[guid].kind
-    by_guid = {lower(v): k for k, v in get_map(register, "roles").items() if isinstance(v, str)}
-    return by_guid.get(guid)
+    return _indexed(get_map(register, "roles"), _kinds_by_guid).get(guid)
 
 
 def controller_of_container(container: str, register) -> tuple[str, str | None] | None:
     """(controller id, its agreement) whose container this is (`rec-`/`scores-`/`ecg-<id>`), or None."""
-    name = container.lower()
-    for controller, entry in get_map(register, "controllers").items():
-        if any(name == f"{p}{controller.lower()}" for p in CONTAINER_PREFIXES):
-            return controller, get_str(entry, "agreement")
-    return None
+    controllers = get_map(register, "controllers")
+    controller = _indexed(controllers, _controllers_by_container).get(container.lower())
+    if controller is None:
+        return None
+    return controller, get_str(controllers[controller], "agreement")
+
+
+def _kinds_by_guid(roles) -> dict[str, str]:
+    return {lower(v): k for k, v in roles.items() if isinstance(v, str)}
+
+
+def _controllers_by_container(controllers) -> dict[str, str]:
+    index: dict[str, str] = {}
+    for controller in controllers:
+        for p in CONTAINER_PREFIXES:
+            index.setdefault(f"{p}{controller.lower()}", controller)
+    return index
+
+
+_INDEXES: dict = {}
+"""One index per (register mapping, builder), kept while that mapping is the one the servicer hands
+every grant: a register holds a thousand controllers and a stack two thousand grants."""
+
+
+def _indexed(mapping, build):
+    held = _INDEXES.get(build)
+    if held is None or held[0] is not mapping:
+        held = _INDEXES[build] = (mapping, build(mapping))
+    return held[1]
 
 
 def container_grant_refusal(r, container: str, kind: str | None, is_data: bool, register) -> str | None:
