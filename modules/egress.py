@@ -33,6 +33,7 @@ import pulumi
 from pulumi_azure_native import monitor, network
 
 from modules import config, naming
+from modules.vpn import AAD_ISSUER_URL, AAD_TENANT_URL  # the same Entra ID values (Azure VPN Client)
 
 # The services an operator needs while connected, by FQDN (Azure Firewall application rules
 # match the TLS SNI). Microsoft Learn: "Microsoft identity platform and OAuth 2.0" / "Azure
@@ -50,9 +51,6 @@ HTTPS = 443
 FIREWALL_LOG_CATEGORIES = ("AZFWApplicationRule", "AZFWNetworkRule", "AZFWThreatIntel", "AZFWDnsQuery")
 P2S_GATEWAY_LOG_CATEGORIES = ("GatewayDiagnosticLog", "IKEDiagnosticLog", "P2SDiagnosticLog")
 
-# The same Entra ID values as modules/vpn.py (Azure VPN Client, OpenVPN only).
-AAD_TENANT_URL = "https://login.microsoftonline.com/{tenant}"
-AAD_ISSUER_URL = "https://sts.windows.net/{tenant}/"
 
 ALLOW_PRIORITY = 200
 

@@ -452,6 +452,20 @@ def lower(value: Any) -> str | None:
 # ------------------------------------------------------------------ register
 
 
+_INDEXES: dict[Callable[[Any], Any], tuple[Any, Any]] = {}
+
+
+def indexed(value: Any, build: Callable[[Any], Any]) -> Any:
+    """`build(value)`, built once while `value` is the same object: the servicer hands every resource
+    and policy of one evaluation the same register (thousands of controllers and principals), so an
+    index of it is built once per register, not once per resource or grant. `build` must be a
+    module-level function (it is the key); holding `value` keeps its identity unique."""
+    held = _INDEXES.get(build)
+    if held is None or held[0] is not value:
+        held = _INDEXES[build] = (value, build(value))
+    return held[1]
+
+
 def register_of(args: Any) -> Mapping[str, Any]:
     """The stack register from the policy config; MissingRegister (a mandatory violation in a
     mandatory policy, see `_guarded`) if the pack was started without it."""

@@ -13,7 +13,6 @@ import argparse
 from typing import Any
 
 from dpaguard.deploy.runbook import add_gate_options
-from dpaguard.errors import UsageError
 
 
 def register(sub: Any) -> None:
@@ -41,19 +40,17 @@ def _read_token(value: str | None) -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import ipaddress
-
-    from dpaguard.deploy.runbook import Credentials, Deployment, Environment, token_from_environment
+    from dpaguard.deploy.runbook import (
+        Credentials,
+        Deployment,
+        Environment,
+        check_gate_options,
+        token_from_environment,
+    )
     from dpaguard.gate.stack import break_glass_store, check_store_path, journal, key_source, load_trust
     from dpaguard.project import find_root
 
-    if args.totp_code is not None and args.totp_user is None:
-        raise UsageError("--totp-code needs --totp-user")
-    if args.vpn_server is not None:
-        try:
-            ipaddress.ip_address(args.vpn_server)
-        except ValueError:
-            raise UsageError(f"--vpn-server {args.vpn_server!r} is not an IP address") from None
+    check_gate_options(args)
     trust = load_trust(find_root(args.root), args.stack)
     log = journal(trust)
 

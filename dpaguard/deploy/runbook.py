@@ -226,6 +226,21 @@ def token_from_environment(audience: str, environ: Mapping[str, str] = os.enviro
     return (token, "az account get-access-token") if out.returncode == 0 and token else (None, "")
 
 
+def check_gate_options(args: argparse.Namespace) -> None:
+    """UsageError (exit 2) for gate options that cannot go together or cannot be what they say."""
+    import ipaddress
+
+    from dpaguard.errors import UsageError
+
+    if args.totp_code is not None and args.totp_user is None:
+        raise UsageError("--totp-code needs --totp-user")
+    if args.vpn_server is not None:
+        try:
+            ipaddress.ip_address(args.vpn_server)
+        except ValueError:
+            raise UsageError(f"--vpn-server {args.vpn_server!r} is not an IP address") from None
+
+
 def add_gate_options(parser: argparse.ArgumentParser) -> None:
     """The identity and tunnel gate options every gated command (deploy, offboard, erase) takes."""
     parser.add_argument("--token", metavar="T|-",

@@ -86,18 +86,16 @@ class Recorder:
 def pass_gates(args: argparse.Namespace, trust: Any, action: str, subject: dict[str, Any],
                record: Callable[[dict[str, Any]], dict[str, Any]]) -> Operator:
     """Run identity then tunnel; Refused (exit 1) at the first refusal, after logging it."""
-    import ipaddress
-
-    from dpaguard.deploy.runbook import Credentials, Deployment, Environment, token_from_environment
+    from dpaguard.deploy.runbook import (
+        Credentials,
+        Deployment,
+        Environment,
+        check_gate_options,
+        token_from_environment,
+    )
     from dpaguard.gate.stack import break_glass_store, check_store_path, journal, key_source
 
-    if args.totp_code is not None and args.totp_user is None:
-        raise UsageError("--totp-code needs --totp-user")
-    if args.vpn_server is not None:
-        try:
-            ipaddress.ip_address(args.vpn_server)
-        except ValueError:
-            raise UsageError(f"--vpn-server {args.vpn_server!r} is not an IP address") from None
+    check_gate_options(args)
     cfg = trust.cfg
     token, origin = _token(args.token), "--token"
     if token is None and args.totp_user is None:

@@ -10,23 +10,16 @@ rule, not the register, decide who gets access, so it is refused.
 
 from __future__ import annotations
 
-from policies.lib import describe, get, get_strs, register_of, resource_policy
+from policies.lib import describe, get, get_strs, indexed, register_of, resource_policy
 
 GROUP = "azuread:index/group:Group"
 GROUP_MEMBER = "azuread:index/groupMember:GroupMember"
 
 
-_LAST: list = [None, None]
-"""[register, (declared, break-glass)] of the last call: the servicer gives every resource the same
-register object, which holds thousands of principals; holding it keeps its identity unique."""
-
-
-def _principals(register) -> tuple[frozenset[str], frozenset[str]]:
-    if _LAST[0] is not register:
-        _LAST[1] = (frozenset(p.lower() for p in get_strs(register, "declaredPrincipals")),
-                    frozenset(p.lower() for p in get_strs(register, "breakGlass")))
-        _LAST[0] = register
-    return _LAST[1]
+def _principal_sets(register) -> tuple[frozenset[str], frozenset[str]]:
+    """(declared principals, break-glass accounts) of a register, lower case."""
+    return (frozenset(p.lower() for p in get_strs(register, "declaredPrincipals")),
+            frozenset(p.lower() for p in get_strs(register, "breakGlass")))
 
 
 def validate(args, report_violation) -> None:
@@ -46,7 +39,7 @@ def validate(args, report_violation) -> None:
         if args.resource_type == GROUP_MEMBER:
             report_violation(f"{label} has no memberObjectId: name a declared principal")
         return
-    declared, break_glass = _principals(register_of(args))
+    declared, break_glass = indexed(register_of(args), _principal_sets)
     undeclared = [m for m in members if isinstance(m, str) and m.lower() not in declared]
     if undeclared:
         report_violation(

@@ -42,30 +42,32 @@ def broad_destinations(rule) -> list[str]:
 def validate(args, report_violation) -> None:
     label = describe(args.resource_type, args.name)
     if args.resource_type == RULE_COLLECTION_GROUP:
-        for collection in get_list(args.props, "ruleCollections"):
-            if lower(get_str(collection, "ruleCollectionType")) != "firewallpolicyfilterrulecollection":
-                continue  # NAT (DNAT) collections publish inbound, they open no egress
-            if lower(get_str(collection, "action", "type")) != "allow":
-                continue
-            for rule in get_list(collection, "rules"):
-                broad = broad_destinations(rule)
-                if broad:
-                    report_violation(
-                        f"{label} collection '{get_str(collection, 'name')}' allows rule '{get_str(rule, 'name')}' "
-                        f"to {broad}: VPN clients would have internet access beside the named services; allow "
-                        "only the FQDNs operators need (modules/egress.py)")
+        # NAT (DNAT) collections publish inbound, they open no egress
+        filters = (c for c in get_list(args.props, "ruleCollections")
+                   if lower(get_str(c, "ruleCollectionType")) == "firewallpolicyfilterrulecollection")
+        for collection, rule, broad in _broad_allow_rules(filters):
+            report_violation(
+                f"{label} collection '{get_str(collection, 'name')}' allows rule '{get_str(rule, 'name')}' "
+                f"to {broad}: VPN clients would have internet access beside the named services; allow "
+                "only the FQDNs operators need (modules/egress.py)")
     elif args.resource_type == AZURE_FIREWALL:
         for key in ("applicationRuleCollections", "networkRuleCollections"):
-            for collection in get_list(args.props, key):
-                if lower(get_str(collection, "action", "type")) != "allow":
-                    continue
-                for rule in get_list(collection, "rules"):
-                    broad = broad_destinations(rule)
-                    if broad:
-                        report_violation(
-                            f"{label} classic {key} '{get_str(collection, 'name')}' allows rule "
-                            f"'{get_str(rule, 'name')}' to {broad}: allow only the FQDNs operators need, in a "
-                            "firewall policy (modules/egress.py)")
+            for collection, rule, broad in _broad_allow_rules(get_list(args.props, key)):
+                report_violation(
+                    f"{label} classic {key} '{get_str(collection, 'name')}' allows rule "
+                    f"'{get_str(rule, 'name')}' to {broad}: allow only the FQDNs operators need, in a "
+                    "firewall policy (modules/egress.py)")
+
+
+def _broad_allow_rules(collections):
+    """(collection, rule, what it opens) for every rule of an Allow collection with a broad destination."""
+    for collection in collections:
+        if lower(get_str(collection, "action", "type")) != "allow":
+            continue
+        for rule in get_list(collection, "rules"):
+            broad = broad_destinations(rule)
+            if broad:
+                yield collection, rule, broad
 
 
 POLICY = resource_policy(

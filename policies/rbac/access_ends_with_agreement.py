@@ -34,6 +34,7 @@ from policies.lib import (
     get_or_absent,
     get_str,
     get_str_or_absent,
+    indexed,
     lower,
     parse_date,
     register_of,
@@ -49,18 +50,16 @@ def today() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
 
 
-_LOWERED: list = [None, {}]
-"""[the register's controllers, their ids by lower case] of the last call."""
+def _ids_by_lower_case(controllers) -> dict[str, str]:
+    by_lower: dict[str, str] = {}
+    for c in controllers:
+        by_lower.setdefault(str(c).lower(), c)
+    return by_lower
 
 
 def controller_of(container: str | None, controllers) -> str | None:
     """The register controller a container scope serves (Azure names and ids compare without case)."""
-    if _LOWERED[0] is not controllers:  # built once per register, not once per grant
-        _LOWERED[1] = {}
-        for c in controllers:
-            _LOWERED[1].setdefault(str(c).lower(), c)
-        _LOWERED[0] = controllers
-    by_lower = _LOWERED[1]
+    by_lower = indexed(controllers, _ids_by_lower_case)  # once per register, not once per grant
     for prefix in PREFIXES:
         if container and container.lower().startswith(prefix) and container[len(prefix):].lower() in by_lower:
             return by_lower[container[len(prefix):].lower()]

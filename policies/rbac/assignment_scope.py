@@ -42,7 +42,7 @@ from policies.authz import (
     role_guid,
     scope_level,
 )
-from policies.lib import get, get_map, get_str, get_str_or_absent, lower, register_of, stack_policy
+from policies.lib import get, get_map, get_str, get_str_or_absent, indexed, lower, register_of, stack_policy
 from policies.stack import (
     AZUREAD_GROUP,
     CONTROLLER_GROUPS,
@@ -75,13 +75,13 @@ def role_kind_of(guid: str | None, roles, register) -> str | None:
         return None
     if guid in roles:
         return roles[guid].kind
-    return _indexed(get_map(register, "roles"), _kinds_by_guid).get(guid)
+    return indexed(get_map(register, "roles"), _kinds_by_guid).get(guid)
 
 
 def controller_of_container(container: str, register) -> tuple[str, str | None] | None:
     """(controller id, its agreement) whose container this is (`rec-`/`scores-`/`ecg-<id>`), or None."""
     controllers = get_map(register, "controllers")
-    controller = _indexed(controllers, _controllers_by_container).get(container.lower())
+    controller = indexed(controllers, _controllers_by_container).get(container.lower())
     if controller is None:
         return None
     return controller, get_str(controllers[controller], "agreement")
@@ -97,18 +97,6 @@ def _controllers_by_container(controllers) -> dict[str, str]:
         for p in CONTAINER_PREFIXES:
             index.setdefault(f"{p}{controller.lower()}", controller)
     return index
-
-
-_INDEXES: dict = {}
-"""One index per (register mapping, builder), kept while that mapping is the one the servicer hands
-every grant: a register holds a thousand controllers and a stack two thousand grants."""
-
-
-def _indexed(mapping, build):
-    held = _INDEXES.get(build)
-    if held is None or held[0] is not mapping:
-        held = _INDEXES[build] = (mapping, build(mapping))
-    return held[1]
 
 
 def container_grant_refusal(r, container: str, kind: str | None, is_data: bool, register) -> str | None:
